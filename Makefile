@@ -1,0 +1,30 @@
+# The portal's two everyday commands: `make run` and `make test`.
+PYTHON := .venv/bin/python
+DEV := DJANGO_DEBUG=1
+
+.PHONY: setup run test bench lint messages fonts
+
+setup:
+	tools/setup.sh
+
+run: setup
+	$(DEV) $(PYTHON) manage.py migrate --noinput
+	$(DEV) $(PYTHON) manage.py seed_demo --if-empty
+	$(DEV) $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+test:
+	tools/setup.sh --tests
+	.venv/bin/pytest
+
+lint: setup
+	.venv/bin/ruff check .
+	$(DEV) $(PYTHON) manage.py makemigrations --check --dry-run
+
+bench: setup
+	$(PYTHON) tools/bench.py
+
+messages: setup
+	tools/make_messages.sh
+
+fonts: setup
+	$(PYTHON) tools/build_pdf_font.py

@@ -1,0 +1,162 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from simple_history.admin import SimpleHistoryAdmin
+
+from indicators.models import (
+    CityDataSet,
+    FiscalQuarter,
+    FiscalYear,
+    Indicator,
+    OrgUnit,
+    QuarterTarget,
+    StrategyNode,
+    SupportingProject,
+    UnitMembership,
+)
+from reports.models import AnnualSummary, AuditScore, QuarterReport
+
+
+class FiscalQuarterInline(admin.TabularInline):
+    model = FiscalQuarter
+    extra = 0
+    max_num = 4
+    fields = ["quarter", "due_date", "locked_at", "locked_by"]
+    raw_id_fields = ["locked_by"]
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "is_current", "criterion_1_label", "criterion_2_label"]
+    inlines = [FiscalQuarterInline]
+    search_fields = ["year"]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(StrategyNode)
+class StrategyNodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "level", "title"]
+    list_filter = ["level"]
+    search_fields = ["code", "title"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(CityDataSet)
+class CityDataSetAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "source"]
+    search_fields = ["code", "name"]
+
+
+class QuarterTargetInline(admin.TabularInline):
+    model = QuarterTarget
+    extra = 0
+    max_num = 4
+
+
+class SupportingProjectInline(admin.TabularInline):
+    model = SupportingProject
+    extra = 0
+
+
+class QuarterReportInline(admin.StackedInline):
+    model = QuarterReport
+    extra = 0
+    max_num = 4
+    fields = ["quarter", "result", "status", "narrative", "is_late", "return_comment"]
+
+
+class AuditScoreInline(admin.TabularInline):
+    model = AuditScore
+    extra = 0
+    max_num = 4
+    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment"]
+
+
+class AnnualSummaryInline(admin.StackedInline):
+    model = AnnualSummary
+    extra = 0
+    fields = ["text"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "full_code",
+        "sequence",
+        "name",
+        "fiscal_year",
+        "indicator_type",
+        "unit_of_measure",
+        "annual_target",
+    ]
+    list_filter = ["fiscal_year", "indicator_type", "result_level", "unit_of_measure", "direction"]
+    search_fields = ["code", "name", "org_unit__code", "org_unit__name"]
+    list_select_related = ["org_unit", "fiscal_year"]
+    autocomplete_fields = ["org_unit", "strategy_node", "city_data_sets"]
+    inlines = [
+        QuarterTargetInline,
+        QuarterReportInline,
+        AuditScoreInline,
+        AnnualSummaryInline,
+        SupportingProjectInline,
+    ]
+    fieldsets = [
+        (None, {"fields": ["fiscal_year", "org_unit", "code", "sequence", "agreement_ref", "name"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "annual_target",
+                    "unit_of_measure",
+                    "indicator_type",
+                    "result_level",
+                    "direction",
+                    "is_cumulative",
+                ]
+            },
+        ),
+        (None, {"fields": ["definition", "calculation_method", "data_source"]}),
+        (None, {"fields": ["strategy_node", "city_data_sets"]}),
+    ]
+
+    @admin.display(description=Indicator._meta.get_field("code").verbose_name, ordering="org_unit__code")
+    def full_code(self, obj):
+        return obj.full_code
+
+
+@admin.register(QuarterTarget)
+class QuarterTargetAdmin(SimpleHistoryAdmin):
+    list_display = ["indicator", "quarter", "target"]
+    list_filter = ["quarter", "indicator__fiscal_year"]
+    search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code"]
+    list_select_related = ["indicator__org_unit"]
+    raw_id_fields = ["indicator"]
+
+
+@admin.register(SupportingProject)
+class SupportingProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "indicator", "budget"]
+    search_fields = ["name", "indicator__code", "indicator__name"]
+    list_select_related = ["indicator__org_unit"]
+    raw_id_fields = ["indicator"]
+
+
+class UnitMembershipInline(admin.TabularInline):
+    model = UnitMembership
+    extra = 0
+    autocomplete_fields = ["org_unit"]
+
+
+class PortalUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UnitMembershipInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, PortalUserAdmin)

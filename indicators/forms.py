@@ -1,0 +1,68 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from indicators import thai
+from indicators.models import FiscalYear, Indicator, OrgUnit, StrategyNode
+
+
+class StrategyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        title = obj.title if len(obj.title) <= 60 else obj.title[:60] + "…"
+        return f"{thai.to_thai_digits(obj.code)} {title}"
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class IndicatorFilterForm(forms.Form):
+    """The indicator list's filters, all optional; an unknown value shows its error, lists nothing."""
+
+    q = forms.CharField(label=_("Search name or code"), required=False, max_length=200)
+    year = forms.ModelChoiceField(
+        label=_("Fiscal year"),
+        queryset=FiscalYear.objects.all(),
+        to_field_name="year",
+        required=False,
+        empty_label=_("All years"),
+    )
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=OrgUnit.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All units"),
+    )
+    strategy = StrategyChoiceField(
+        label=_("Strategy"),
+        queryset=StrategyNode.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All strategies"),
+    )
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("", _("All types")), *Indicator.Type.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset.none()
+        data = self.cleaned_data
+        if data["year"]:
+            queryset = queryset.filter(fiscal_year=data["year"])
+        if data["unit"]:
+            queryset = queryset.filter(org_unit=data["unit"])
+        if data["strategy"]:
+            queryset = queryset.under_strategy(data["strategy"])
+        if data["type"]:
+            queryset = queryset.filter(indicator_type=data["type"])
+        return queryset.search(data["q"])

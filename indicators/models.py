@@ -1,0 +1,369 @@
+"""The indicator registry, kept by administrators."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from indicators import thai
+
+QUARTERS = (1, 2, 3, 4)
+QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
+
+
+class FiscalYear(models.Model):
+    """A Thai fiscal year, 1 October - 30 September, identified by its BE year."""
+
+    year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), unique=True, validators=[MinValueValidator(2500)]
+    )
+    criterion_1_label = models.CharField(_("label of evaluation criterion 1"), max_length=20, default="2.1")
+    criterion_2_label = models.CharField(_("label of evaluation criterion 2"), max_length=20, default="2.2")
+    is_current = models.BooleanField(_("current year"), default=False)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("fiscal year")
+        verbose_name_plural = _("fiscal years")
+        constraints = [
+            models.CheckConstraint(condition=Q(year__gte=2500), name="fiscal_year_is_buddhist_era"),
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_fiscal_year"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.year)
+
+    @property
+    def start_date(self):
+        return thai.fiscal_year_bounds(self.year)[0]
+
+    @property
+    def end_date(self):
+        return thai.fiscal_year_bounds(self.year)[1]
+
+
+class FiscalQuarter(models.Model):
+    """One quarter of a fiscal year: its reporting deadline and lock."""
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.CASCADE, related_name="quarters", verbose_name=_("fiscal year")
+    )
+    quarter = models.PositiveSmallIntegerField(_("quarter"), validators=QUARTER_VALIDATORS)
+    due_date = models.DateField(_("reporting deadline"))
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+    )
+
+    class Meta:
+        ordering = ["fiscal_year", "quarter"]
+        verbose_name = _("fiscal quarter")
+        verbose_name_plural = _("fiscal quarters")
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "quarter"], name="unique_fiscal_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="fiscal_quarter_in_1_4"),
+        ]
+
+    def __str__(self):
+        return f"{self.fiscal_year} Q{self.quarter}"
+
+    @property
+    def is_locked(self):
+        return self.locked_at is not None
+
+
+class OrgUnit(models.Model):
+    """A district office or department (หน่วยงาน)."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("district office")
+        DEPARTMENT = "department", _("department")
+        DIVISION = "division", _("division")
+
+    code = models.CharField(_("unit code"), max_length=10, unique=True)
+    name = models.CharField(_("unit name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class StrategyNode(models.Model):
+    """A node of the city's 4-level strategy tree (ด้าน › เป้าหมาย › ... )."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("Arabic digits, e.g. 7.3.1.1"))
+    title = models.TextField(_("title"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("strategy node")
+        verbose_name_plural = _("strategy nodes")
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="strategy_level_in_1_4"),
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
+                name="strategy_root_has_no_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{thai.to_thai_digits(self.code)} {self.title}"
+
+    def path(self):
+        """This node and its ancestors, root first (one query per level, at most 4)."""
+        nodes = [self]
+        while nodes[0].parent_id is not None:
+            nodes.insert(0, nodes[0].parent)
+        return nodes
+
+
+class CityDataSet(models.Model):
+    """A city-development data set (ฐานข้อมูลประกอบตัวชี้วัดการพัฒนาเมือง)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("city data set")
+        verbose_name_plural = _("city data sets")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("fiscal_year", "org_unit").order_by(
+            "-fiscal_year__year", "org_unit__code", "sequence", "code"
+        )
+
+    def search(self, text):
+        text = text.strip()
+        if not text:
+            return self
+        query = Q(name__icontains=text) | Q(code__icontains=text)
+        if "-" in text:
+            unit_code, _, code = text.partition("-")
+            query |= Q(org_unit__code=unit_code.strip(), code__startswith=code.strip())
+        return self.filter(query)
+
+    def under_strategy(self, node):
+        """Indicators attached to ``node`` or any node below it."""
+        return self.filter(
+            Q(strategy_node=node)
+            | Q(strategy_node__parent=node)
+            | Q(strategy_node__parent__parent=node)
+            | Q(strategy_node__parent__parent__parent=node)
+        )
+
+
+class Indicator(models.Model):
+    """A key performance indicator (ตัวชี้วัด) of one unit in one fiscal year."""
+
+    class UnitOfMeasure(models.TextChoices):
+        PERCENT = "percent", _("percent")
+        COUNT = "count", _("count")
+        LEVEL = "level", _("level")
+        BAHT = "baht", _("baht")
+        TIMES = "times", _("times")
+        CASES = "cases", _("cases")
+        DAYS = "days", _("days")
+        SCORE = "score", _("score")
+
+    class Type(models.TextChoices):
+        ROUTINE = "routine", _("routine work indicator")
+        STRATEGIC = "strategic", _("strategic plan indicator")
+        MISSION = "mission", _("mission indicator")
+        POLICY = "policy", _("policy indicator")
+
+    class ResultLevel(models.TextChoices):
+        OUTPUT = "output", _("output-level indicator (output)")
+        OUTCOME = "outcome", _("outcome-level indicator (outcome)")
+
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = "higher", _("higher is better")
+        LOWER_IS_BETTER = "lower", _("lower is better")
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("fiscal year")
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("unit")
+    )
+    code = models.CharField(_("indicator code"), max_length=10)
+    sequence = models.PositiveSmallIntegerField(_("sequence"))
+    agreement_ref = models.CharField(
+        _("performance agreement item"), max_length=20, blank=True, help_text=_("e.g. 3.2")
+    )
+    name = models.TextField(_("indicator name"))
+    annual_target = models.DecimalField(
+        _("annual target"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    unit_of_measure = models.CharField(_("unit of measure"), max_length=20, choices=UnitOfMeasure.choices)
+    indicator_type = models.CharField(_("indicator type"), max_length=20, choices=Type.choices)
+    result_level = models.CharField(_("result level"), max_length=20, choices=ResultLevel.choices, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER_IS_BETTER
+    )
+    is_cumulative = models.BooleanField(_("quarterly targets are cumulative"), default=True)
+    definition = models.TextField(_("definition"), blank=True)
+    calculation_method = models.TextField(_("calculation method or evaluation criteria"), blank=True)
+    data_source = models.TextField(_("data collection method / data source"), blank=True)
+    strategy_node = models.ForeignKey(
+        StrategyNode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("supports city strategy"),
+    )
+    city_data_sets = models.ManyToManyField(
+        CityDataSet, blank=True, related_name="indicators", verbose_name=_("city data sets")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["fiscal_year", "org_unit", "sequence"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "org_unit", "code"], name="unique_indicator_per_year_unit_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["org_unit", "fiscal_year", "sequence"])]
+
+    def __str__(self):
+        return f"{self.full_code} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("indicator_detail", args=[self.pk])
+
+    @property
+    def full_code(self):
+        return f"{self.org_unit.code}-{self.code}"
+
+    @property
+    def agreement_dimension(self):
+        """ "3.2" is item 2 of dimension 3 of the unit's performance agreement."""
+        head = self.agreement_ref.split(".", 1)[0]
+        return int(head) if head.isdigit() else None
+
+
+class QuarterTarget(models.Model):
+    """The planned target for a quarter (cumulative when the indicator is)."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator")
+    )
+    quarter = models.PositiveSmallIntegerField(_("quarter"), validators=QUARTER_VALIDATORS)
+    target = models.DecimalField(
+        _("target"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "quarter"]
+        verbose_name = _("quarter target")
+        verbose_name_plural = _("quarter targets")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "quarter"], name="unique_target_per_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="target_quarter_in_1_4"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.full_code} Q{self.quarter}: {self.target}"
+
+
+class SupportingProject(models.Model):
+    """A project or activity that supports an indicator."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="projects", verbose_name=_("indicator")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.TextField(_("project or activity"))
+    budget = models.DecimalField(_("budget (baht)"), max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "position", "pk"]
+        verbose_name = _("supporting project")
+        verbose_name_plural = _("supporting projects")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The portal's roles; each is a Django group of the same name."""
+
+    UNIT_STAFF = "unit_staff", _("unit staff")
+    AUDITOR = "auditor", _("auditor")
+    EXECUTIVE = "executive", _("executive")
+    ADMINISTRATOR = "administrator", _("administrator")
+
+
+class UnitMembership(models.Model):
+    """A user's membership of an org unit (a person may belong to several)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unit_memberships",
+        verbose_name=_("user"),
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
+    )
+
+    class Meta:
+        verbose_name = _("unit membership")
+        verbose_name_plural = _("unit memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_unit"], name="unique_unit_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.org_unit}"

@@ -1,0 +1,50 @@
+"""Template filters for Thai display: BE dates, Thai digits, numbers, dashes."""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
+
+from indicators import thai
+
+register = template.Library()
+
+DASH = "–"
+
+
+@register.filter
+def thai_digits(value):
+    return thai.to_thai_digits(value)
+
+
+@register.filter
+def be_date(value, style="long"):
+    """A date or datetime in the Buddhist Era with Thai month names."""
+    if not value:
+        return DASH
+    if isinstance(value, datetime.datetime):
+        return thai.format_datetime(timezone.localtime(value), style)
+    return thai.format_date(value, style)
+
+
+@register.filter
+def be_year(value):
+    return thai.be_year(value)
+
+
+@register.filter
+def num(value, places=None):
+    """A Decimal with ``places`` decimals (or none trailing), or "–" when missing."""
+    if value is None or value == "":
+        return DASH
+    return thai.format_number(value, None if places is None else int(places))
+
+
+@register.filter(needs_autoescape=True)
+def thai_paragraphs(value, autoescape=True):
+    """Escaped plain text as paragraphs, with ๆ (mai yamok) kept on the line of
+    the word it repeats: a line never starts with it."""
+    html = linebreaks(value, autoescape=autoescape)
+    return mark_safe(html.replace(" ๆ", "\u00a0ๆ"))

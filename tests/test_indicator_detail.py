@@ -1,0 +1,138 @@
+import re
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from indicators.models import CityDataSet, SupportingProject
+from tests.factories import (
+    make_fiscal_year,
+    make_indicator,
+    make_report,
+    make_score,
+    make_strategy_path,
+    make_target,
+    make_unit,
+)
+from tests.seed_sheet import missing_sentences
+
+pytestmark = pytest.mark.django_db
+
+
+def page_text(response) -> str:
+    """The visible text of the sheet: tags dropped, entities decoded."""
+    html = response.text
+    html = re.sub(r"<(script|style|title)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    sheet = html[html.index('<article class="sheet"') :]
+    return unescape(re.sub(r"<[^>]+>", " ", sheet))
+
+
+def test_the_seed_sheet_shows_every_line_of_the_old_sheet_in_order(executive_client, seeded):
+    response = executive_client.get(reverse("indicator_detail", args=[seeded.pk]))
+    assert response.status_code == 200
+    assert missing_sentences(page_text(response)) == []
+
+
+def test_the_seed_sheet_in_detail(executive_client, seeded):
+    text = page_text(executive_client.get(reverse("indicator_detail", args=[seeded.pk])))
+    squeezed = re.sub(r"\s+", " ", text)
+    assert "(26) ร้อยละความสำเร็จของการดำเนินโครงการให้บริการที่ดีที่สุด (Best Service)(3.2) : 5016-0685" in squeezed
+    assert "ค่าเป้าหมาย ร้อยละ : 100" in squeezed
+    assert "ผลงานที่ทำได้ ร้อยละ : 100" in squeezed
+    assert "สยป. ตรวจประเมินตัวชี้วัด : ไตรมาสที่ 1: 100" in squeezed
+    # Quarter rows: quarter, target (not on the old sheet: "–"), result, score, 2.1 / 2.2.
+    assert "1 – 30.00 100 100 / 100" in squeezed
+    assert "3 – 75.00 100 100 / 100" in squeezed
+    assert "4 – 100.00 100 –" in squeezed  # quarter 4 is not yet evaluated: "–", not "0 / 0"
+    assert "0 / 0" not in squeezed
+    assert "ด้านที่ ๗ – การบริหารจัดการเมืองมหานคร : Management Strategy" in squeezed
+    assert "๗.๓.๑.๑ การพัฒนาบุคลากรให้มีทักษะ" in squeezed
+    assert "ปีงบประมาณ 2560" in squeezed
+
+
+def test_links_back_home_and_to_the_pdf(executive_client, seeded):
+    detail = reverse("indicator_detail", args=[seeded.pk])
+    response = executive_client.get(detail, HTTP_REFERER="http://testserver/indicators/?q=0685")
+    assert '<a href="http://testserver/indicators/?q=0685">Back</a>' in response.text
+    assert f'href="{reverse("home")}">Home</a>' in response.text
+    assert f'href="{reverse("indicator_pdf", args=[seeded.pk])}">พิมพ์ข้อมูล</a>' in response.text
+    # A foreign referer is not followed.
+    response = executive_client.get(detail, HTTP_REFERER="https://evil.example/")
+    assert "evil.example" not in response.text
+
+
+def test_chart_is_inline_svg_without_script(executive_client):
+    indicator = make_indicator(annual_target=Decimal(50))
+    for quarter, target, result in ((1, "12.5", "10.00"), (2, "25", "26.00")):
+        make_target(indicator, quarter, target)
+        make_report(indicator, quarter, result)
+    response = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
+    assert "<svg" in response.text and "<script" not in response.text
+    svg = response.text[response.text.index("<svg") : response.text.index("</svg>")]
+    assert svg.count("<rect") == 4  # two targets, two results; nothing drawn for quarters 3-4
+    text = page_text(response)
+    assert "ผลงานที่ทำได้ ร้อยละ : 26" in re.sub(r"\s+", " ", text)
+
+
+def test_missing_values_show_a_dash_not_zero(executive_client):
+    indicator = make_indicator()
+    make_score(indicator, 2, 0, None, None)  # a real zero stays zero
+    response = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
+    rows = re.findall(r"<tr>\s*<td>(\d)</td>(.*?)</tr>", response.text, flags=re.S)
+    cells = {
+        int(q): [
+            unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", rest, flags=re.S)
+        ]
+        for q, rest in rows
+    }
+    assert cells[1] == ["–", "–", "–", "–"]
+    assert cells[2] == ["–", "–", "0", "–"]
+
+
+def test_narratives_are_escaped(executive_client):
+    indicator = make_indicator()
+    make_report(indicator, 1, "1", narrative='<script>alert("x")</script> รายงาน')
+    response = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
+    assert '<script>alert("x")</script>' not in response.text
+    assert "&lt;script&gt;" in response.text
+
+
+def test_unknown_indicator_is_404(executive_client):
+    assert executive_client.get(reverse("indicator_detail", args=[999999])).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, seeded):
+    response = client.get(reverse("indicator_detail", args=[seeded.pk]))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def make_full_indicator(scale: int):
+    """An indicator with everything filled in, among ``scale`` times more data."""
+    year, unit = make_fiscal_year(2568), make_unit()
+    node = make_strategy_path()
+    for _ in range(3 * scale):
+        make_indicator(year, unit)
+    indicator = make_indicator(year, unit, strategy_node=node)
+    for quarter in (1, 2, 3, 4):
+        make_target(indicator, quarter, 25 * quarter)
+        make_report(indicator, quarter, 20 * quarter, narrative="รายงาน " * 50 * scale)
+        make_score(indicator, quarter, 90, 80, 70, is_verification=quarter == 3)
+    for index in range(2 * scale):
+        SupportingProject.objects.create(indicator=indicator, name=f"โครงการ {index}", position=index)
+        indicator.city_data_sets.add(
+            CityDataSet.objects.create(code=f"D{scale}-{index}", name=f"ข้อมูล {index}")
+        )
+    return indicator
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_query_count_is_fixed_whatever_the_data_size(executive_client, django_assert_num_queries, scale):
+    indicator = make_full_indicator(scale)
+    # session, user, the indicator with its year, unit, strategy path and summary,
+    # then targets, reports, scores, projects, data sets
+    with django_assert_num_queries(8):
+        response = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
+    assert response.status_code == 200
+    assert response.text.count("โครงการ ") >= 2 * scale

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up a machine for the portal: Debian packages (when run as root and
+# missing), the .venv and the pinned requirements. Safe to run again: it only
+# does what is missing. With --tests it also installs what the tests need
+# (poppler-utils for PDF text checks, Chromium for browser tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig gettext)
+if [[ "${1:-}" == "--tests" ]]; then
+  packages+=(poppler-utils chromium)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages: ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    echo "Missing Debian packages (install them as root): ${missing[*]}" >&2
+  fi
+fi
+
+python=${PYTHON:-}
+if [[ -z "$python" ]]; then
+  python=$(command -v python3.11 || command -v python3)
+fi
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+stamp=.venv/.requirements-installed
+if [[ ! -f "$stamp" ]] || ! cmp -s requirements.txt "$stamp"; then
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  cp requirements.txt "$stamp"
+fi
