@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import (
@@ -15,6 +16,7 @@ from indicators.models import (
     UnitMembership,
 )
 from reports.models import AnnualSummary, AuditScore, QuarterReport
+from reports.services import set_quarter_lock
 
 
 class FiscalQuarterInline(admin.TabularInline):
@@ -22,7 +24,29 @@ class FiscalQuarterInline(admin.TabularInline):
     extra = 0
     max_num = 4
     fields = ["quarter", "due_date", "locked_at", "locked_by"]
-    raw_id_fields = ["locked_by"]
+    readonly_fields = ["locked_at", "locked_by"]
+
+
+@admin.register(FiscalQuarter)
+class FiscalQuarterAdmin(admin.ModelAdmin):
+    """Deadlines and locks: a locked quarter refuses every edit by unit staff."""
+
+    list_display = ["__str__", "due_date", "locked_at", "locked_by"]
+    list_filter = ["fiscal_year", "quarter"]
+    readonly_fields = ["locked_at", "locked_by"]
+    actions = ["lock_quarters", "unlock_quarters"]
+
+    @admin.action(description=_("Lock the selected quarters (no more changes by units)"))
+    def lock_quarters(self, request, queryset):
+        for period in queryset:
+            set_quarter_lock(period, request.user, locked=True)
+        self.message_user(request, _("%(count)d quarters locked.") % {"count": queryset.count()})
+
+    @admin.action(description=_("Unlock the selected quarters"))
+    def unlock_quarters(self, request, queryset):
+        for period in queryset:
+            set_quarter_lock(period, request.user, locked=False)
+        self.message_user(request, _("%(count)d quarters unlocked.") % {"count": queryset.count()})
 
 
 @admin.register(FiscalYear)

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.utils import translation
 
@@ -20,4 +22,33 @@ class ThaiFirstLocaleMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+SESSION_REFRESHED_KEY = "_refreshed_at"
+
+
+def mark_session_refreshed(session) -> None:
+    session[SESSION_REFRESHED_KEY] = int(time.time())
+
+
+class SlidingSessionMiddleware:
+    """Push a signed-in session's expiry back on activity, at most once a minute.
+
+    Sessions expire SESSION_COOKIE_AGE after their last save. Saving on every
+    request (SESSION_SAVE_EVERY_REQUEST) would add a write to every page at
+    deadline time; saving when the last refresh is a minute old keeps the idle
+    timeout exact to within that minute. Place it after SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            last = session.get(SESSION_REFRESHED_KEY, 0)
+            if time.time() - last >= settings.SESSION_REFRESH_SECONDS:
+                mark_session_refreshed(session)
         return response

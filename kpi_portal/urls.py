@@ -1,20 +1,45 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from indicators import views as indicator_views
 from reports import views as report_views
+from reports import workflow_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="indicator_list"), name="home"),
+    path("", indicator_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("indicators/", indicator_views.indicator_list, name="indicator_list"),
     path("indicators/<int:pk>/", report_views.indicator_detail, name="indicator_detail"),
     path("indicators/<int:pk>/pdf/", report_views.indicator_pdf, name="indicator_pdf"),
+    path("indicators/<int:pk>/history/", report_views.indicator_history, name="indicator_history"),
+    path(
+        "indicators/<int:pk>/quarters/<int:quarter>/report/",
+        workflow_views.quarter_report,
+        name="quarter_report",
+    ),
+    path(
+        "indicators/<int:pk>/quarters/<int:quarter>/autosave/",
+        workflow_views.quarter_autosave,
+        name="quarter_autosave",
+    ),
+    path(
+        "indicators/<int:pk>/quarters/<int:quarter>/review/",
+        workflow_views.quarter_review,
+        name="quarter_review",
+    ),
+    path(
+        "indicators/<int:pk>/quarters/<int:quarter>/reopen/",
+        workflow_views.quarter_reopen,
+        name="quarter_reopen",
+    ),
+    path("evidence/<int:evidence_id>/", workflow_views.evidence_download, name="evidence_download"),
+    path("evidence/<int:evidence_id>/delete/", workflow_views.evidence_delete, name="evidence_delete"),
+    path("review/", workflow_views.review_queue, name="review_queue"),
+    path("session/", include("kpi_portal.session_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports.models import AnnualSummary, AuditScore, QuarterReport
+from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
+
+
+class EvidenceFileInline(admin.TabularInline):
+    model = EvidenceFile
+    extra = 0
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
 
 
 @admin.register(QuarterReport)
@@ -10,7 +18,8 @@ class QuarterReportAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "quarter", "is_late", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code", "narrative"]
     list_select_related = ["indicator__org_unit", "updated_by"]
-    raw_id_fields = ["indicator", "submitted_by", "updated_by"]
+    raw_id_fields = ["indicator", "submitted_by", "updated_by", "reviewed_by"]
+    inlines = [EvidenceFileInline]
 
 
 @admin.register(AuditScore)

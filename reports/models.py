@@ -1,11 +1,13 @@
 """What units and auditors write during the year."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -64,6 +66,15 @@ class QuarterReport(models.Model):
     )
     is_late = models.BooleanField(_("submitted late"), default=False)
     return_comment = models.TextField(_("comment when returned"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,6 +101,47 @@ class QuarterReport(models.Model):
 
     def __str__(self):
         return f"{self.indicator.full_code} Q{self.quarter}"
+
+    @property
+    def is_editable_by_unit(self):
+        """Staff may change a draft or a report returned to them, nothing else."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+def evidence_path(instance, filename):
+    """A generated name: what users call their files never reaches the file system."""
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class EvidenceFile(models.Model):
+    """A file supporting a quarter report, stored outside static/ under a generated name
+    and downloaded only through a view that checks rights."""
+
+    report = models.ForeignKey(
+        QuarterReport, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("report")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "uploaded_at", "pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self):
+        return self.original_name
 
 
 class AuditScore(models.Model):

@@ -109,8 +109,8 @@ def make_many(count):
 @pytest.mark.parametrize("count", [6, 60])
 def test_query_count_does_not_grow_with_the_data(executive_client, django_assert_num_queries, count):
     make_many(count)
-    # session, user, the year filter's lookup, count, page,
-    # then the filter choices: years, units, strategy nodes
-    with django_assert_num_queries(8):
+    # session, user, the user's roles and units, the year filter's lookup, count,
+    # page, the filter choices (years, units, strategy nodes)
+    with django_assert_num_queries(10):
         response = executive_client.get(URL, {"year": "2568"})
     assert response.status_code == 200

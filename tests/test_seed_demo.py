@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from indicators.demo import seed_sheet
 from indicators.demo.generate import DEMO_PASSWORD, DEMO_USERS
@@ -103,10 +104,10 @@ def test_if_empty_leaves_an_existing_database_alone():
 def test_one_demo_account_per_role():
     call_command("seed_demo", units=2, per_unit=1, years=1)
     for username, role, *_ in DEMO_USERS:
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        user = authenticate(RequestFactory().post("/"), username=username, password=DEMO_PASSWORD)
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [role]
-    staff = authenticate(username="staff", password=DEMO_PASSWORD)
+    staff = authenticate(RequestFactory().post("/"), username="staff", password=DEMO_PASSWORD)
     assert "5016" in staff.unit_memberships.values_list("org_unit__code", flat=True)
-    admin = authenticate(username="admin", password=DEMO_PASSWORD)
+    admin = authenticate(RequestFactory().post("/"), username="admin", password=DEMO_PASSWORD)
     assert admin.is_superuser and Role.ADMINISTRATOR in admin.groups.values_list("name", flat=True)

@@ -3,7 +3,7 @@ realistic scale, and one account per role. Every function is idempotent."""
 
 import datetime
 import random
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -204,11 +204,26 @@ def narrative(rng: random.Random, year: int, quarter: int) -> str:
     return " ".join(parts)
 
 
-def quarter_targets(annual: Decimal, cumulative: bool) -> list[Decimal]:
+WHOLE_NUMBER_UNITS = {"count", "times", "cases", "level"}
+
+
+def demo_result(indicator: Indicator, target: Decimal, rng: random.Random) -> Decimal:
+    """A plausible result near ``target``: whole numbers where the unit counts things,
+    levels within 1-5, percentages of completion rarely above 100."""
+    result = target * Decimal(rng.uniform(0.8, 1.15))
+    if indicator.unit_of_measure == "level":
+        result = min(result, Decimal(5))
+    if indicator.unit_of_measure in WHOLE_NUMBER_UNITS:
+        return result.quantize(Decimal(1))
+    return result.quantize(TWO_PLACES)
+
+
+def quarter_targets(annual: Decimal, cumulative: bool, whole: bool = False) -> list[Decimal]:
     if not cumulative:
         return [annual] * 4
+    step = Decimal(1) if whole else TWO_PLACES
     return [
-        (annual * share).quantize(TWO_PLACES)
+        (annual * share).quantize(step, rounding=ROUND_HALF_UP)
         for share in (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1))
     ]
 
@@ -279,7 +294,11 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates
     for draft in new:
         indicator = by_code[draft.code]
         rng = random.Random(f"{fiscal_year.year}-{unit.code}-{draft.code}")
-        planned = quarter_targets(indicator.annual_target, indicator.is_cumulative)
+        planned = quarter_targets(
+            indicator.annual_target,
+            indicator.is_cumulative,
+            whole=indicator.unit_of_measure in WHOLE_NUMBER_UNITS,
+        )
         for quarter, target in zip(QUARTERS, planned, strict=True):
             targets.append(QuarterTarget(indicator=indicator, quarter=quarter, target=target))
         verification_quarter = None
@@ -300,7 +319,7 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates
                 continue
             if due >= today and rng.random() < 0.4:
                 continue  # reporting window still open: not reported yet
-            result = (target * Decimal(rng.uniform(0.8, 1.15))).quantize(TWO_PLACES)
+            result = demo_result(indicator, target, rng)
             # Auditors are still reviewing the latest closed quarter (due dates are ~91 days apart).
             accepted = due < today - datetime.timedelta(days=100) or rng.random() < 0.5
             reports.append(

@@ -1,0 +1,82 @@
+"""Every workflow page runs the same number of queries for little and for ten times more data."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from indicators.models import FiscalQuarter, Role
+from reports.models import AuditScore, EvidenceFile, QuarterReport
+from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    def build(scale):
+        year = make_fiscal_year(2570)
+        for quarter in (1, 2, 3, 4):
+            FiscalQuarter.objects.get_or_create(
+                fiscal_year=year, quarter=quarter, defaults={"due_date": f"2099-0{quarter}-15"}
+            )
+        units = [make_unit() for _ in range(2 * scale)]
+        staff = make_user(role=Role.UNIT_STAFF, units=units[:2])
+        for unit in units:
+            for _ in range(3):
+                indicator = make_indicator(year, unit)
+                for quarter in (1, 2):
+                    report = make_report(indicator, quarter, "10", "รายงาน " * scale, status="submitted")
+                    for index in range(scale):
+                        EvidenceFile.objects.create(
+                            report=report,
+                            file=f"evidence/x{index}",
+                            original_name=f"{index}.pdf",
+                            content_type="application/pdf",
+                            size=10,
+                        )
+                AuditScore.objects.create(indicator=indicator, quarter=1, score=90)
+        first = units[0].indicators.first()
+        for index in range(scale):
+            report = QuarterReport.objects.get(indicator=first, quarter=1)
+            report.narrative = f"แก้ไขครั้งที่ {index}"
+            report.save()
+        return {
+            "indicator": first,
+            "staff": staff,
+            "auditor": make_user(role=Role.AUDITOR),
+            "executive": make_user(role=Role.EXECUTIVE),
+        }
+
+    return build
+
+
+# Every page starts with 4: session, user, the user's roles, the user's units.
+PAGES = [
+    # (user, url name, args, queries)
+    # + fiscal year, its quarters, indicators, their reports
+    ("staff", "home", lambda i: [], 8),
+    # + fiscal years, indicators per unit, reports per unit and status, units
+    ("executive", "home", lambda i: [], 8 + 1),
+    # + count, page, fiscal years, units
+    ("auditor", "review_queue", lambda i: [], 8),
+    # + indicator, targets, reports, evidence, scores, fiscal quarters
+    ("staff", "quarter_report", lambda i: [i.pk, 2], 10),
+    # + the sheet (indicator, targets, reports, scores, projects, data sets), evidence, fiscal quarter
+    ("auditor", "quarter_review", lambda i: [i.pk, 1], 12),
+    # + indicator, then one history query per kind of record (6)
+    ("auditor", "indicator_history", lambda i: [i.pk], 11),
+]
+
+
+@pytest.mark.parametrize(("who", "name", "args", "queries"), PAGES)
+@pytest.mark.parametrize("scale", [1, 10])
+def test_page_queries_are_bounded(data, django_assert_num_queries, who, name, args, queries, scale):
+    world = data(scale)
+    client = Client()
+    client.force_login(world[who])
+    url = reverse(name, args=args(world["indicator"]))
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
