@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "indicators.context_processors.portal",
             ],
             "builtins": ["indicators.templatetags.thai", "reports.templatetags.pdf"],
         },
