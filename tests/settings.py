@@ -1,6 +1,7 @@
 """Test settings: the real settings with a throwaway key and a fast hasher."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
@@ -18,5 +19,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not SQLite's in-memory shared cache: browser tests make concurrent
     # requests (page, favicon, autosave) and the in-memory cache fails them with
     # "table is locked" instead of waiting as a real SQLite file does.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}  # noqa: F405
+    # One file per test run, so that runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"kpi-portal-tests-{os.getpid()}.sqlite3")
+    }
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # noqa: F405
