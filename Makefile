@@ -10,6 +10,9 @@ setup:
 run: setup
 	$(DEV) $(PYTHON) manage.py migrate --noinput
 	$(DEV) $(PYTHON) manage.py seed_demo --if-empty
+	# A background worker for books beside the server; stopped with it.
+	$(DEV) $(PYTHON) manage.py book_worker --worker-id local-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV) $(PYTHON) manage.py runserver 127.0.0.1:8000
 
 test:
@@ -22,6 +25,8 @@ lint: setup
 
 bench: setup
 	$(PYTHON) tools/bench.py
+	$(PYTHON) tools/bench_books.py
+	$(PYTHON) tools/bench_import.py
 
 messages: setup
 	tools/make_messages.sh

@@ -1,9 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators import exchange
+from indicators.exchange_views import ImportForm
 from indicators.models import (
     CityDataSet,
     FiscalQuarter,
@@ -109,6 +115,9 @@ class AnnualSummaryInline(admin.StackedInline):
     fields = ["text"]
 
 
+IMPORT_ERRORS_SHOWN = 1000  # the command lists them all
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -153,6 +162,50 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     @admin.display(description=Indicator._meta.get_field("code").verbose_name, ordering="org_unit__code")
     def full_code(self, obj):
         return obj.full_code
+
+    def get_urls(self):
+        # Before the model's own URLs, whose "<path:object_id>/" would take "import/".
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="indicators_indicator_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Import indicators and quarter targets from .xlsx or .csv (indicators/exchange.py):
+        every row is checked first; with any error nothing is imported and all are listed."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        result = None
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+        if form.is_bound and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = exchange.import_file(
+                    upload, upload.name, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                )
+            except exchange.ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                if result.ok and not result.dry_run:
+                    self.message_user(request, result.summary(), messages.SUCCESS)
+                    return redirect("admin:indicators_indicator_changelist")
+        errors = result.errors if result else []
+        labels = {column.key: column.heading() for column in exchange.COLUMNS}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import indicators from Excel or CSV"),
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+            "errors": [(error, labels.get(error.column, "")) for error in errors[:IMPORT_ERRORS_SHOWN]],
+            "hidden_errors": max(0, len(errors) - IMPORT_ERRORS_SHOWN),
+            "columns": [(column, labels[column.key], column.help()) for column in exchange.IMPORT_COLUMNS],
+        }
+        return TemplateResponse(request, "admin/indicators/indicator/import.html", context)
 
 
 @admin.register(QuarterTarget)

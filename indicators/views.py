@@ -23,10 +23,12 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(indicators, settings.INDICATORS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # With a quarter chosen, the rows carry its progress (IndicatorQuerySet.with_quarter_progress).
+    quarter = form.cleaned_data["quarter"] if form.is_bound and form.is_valid() else None
     return render(
         request,
         "indicators/indicator_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "quarter": quarter},
     )
 
 

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "kpi_portal",
     "axes",
     "csp",
@@ -121,6 +123,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web requests and book workers write at the same time: wait for the lock
+    # instead of failing, and take it when a transaction starts.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,3 +233,10 @@ LOGGING = {
 }
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 CSRF_FAILURE_VIEW = "reports.workflow_views.csrf_failure"
+
+# Background jobs (books): django-tasks with its database backend; run workers with
+# `manage.py book_worker` (or django-tasks-db's `db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+BOOK_CHUNK_SIZE = int(os.environ.get("BOOK_CHUNK_SIZE", "25"))
+# A chunk whose worker shows no sign of life for this long is handed to another worker.
+BOOK_CHUNK_LEASE_SECONDS = int(os.environ.get("BOOK_CHUNK_LEASE_SECONDS", "120"))

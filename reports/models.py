@@ -218,3 +218,92 @@ class AnnualSummary(models.Model):
 
     def __str__(self):
         return str(self.indicator)
+
+
+class SheetRender(models.Model):
+    """A detail sheet rendered to PDF for books, reused while its content is unchanged."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="renders", verbose_name=_("indicator")
+    )
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64)
+    file = models.FileField(_("file"), upload_to="sheets/%Y/%m/", max_length=200)
+    page_count = models.PositiveSmallIntegerField(_("pages"))
+    rendered_at = models.DateTimeField(_("rendered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendered sheet")
+        verbose_name_plural = _("rendered sheets")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "fingerprint"], name="unique_render_per_content"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.fingerprint[:12]}"
+
+
+class Book(models.Model):
+    """One PDF of many detail sheets, built in the background in chunks."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RENDERING = "rendering", _("rendering sheets")
+        ASSEMBLING = "assembling", _("assembling the book")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    title = models.CharField(_("title"), max_length=300)
+    description = models.CharField(_("selection"), max_length=500, blank=True)
+    query = models.CharField(_("list filters"), max_length=1000, blank=True)
+    indicator_ids = models.JSONField(_("indicators, in book order"), default=list)
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ordered by")
+    )
+    ordered_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("sheets"), default=0)
+    reused = models.PositiveIntegerField(_("sheets reused"), default=0)
+    file = models.FileField(_("file"), upload_to="books/%Y/%m/", max_length=200, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-pk"]
+        verbose_name = _("book")
+        verbose_name_plural = _("books")
+
+    def __str__(self):
+        return self.title
+
+
+class BookChunk(models.Model):
+    """A slice of a book's sheets, rendered by one task. A chunk whose worker died
+    (its lease ran out) is handed to another worker; rendering is idempotent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("book"))
+    index = models.PositiveIntegerField(_("index"))
+    indicator_ids = models.JSONField(_("indicators"), default=list)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    done_count = models.PositiveIntegerField(_("sheets done"), default=0)
+    reused_count = models.PositiveIntegerField(_("sheets reused"), default=0)
+    render_ids = models.JSONField(_("rendered sheets"), default=list)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        ordering = ["book", "index"]
+        verbose_name = _("book chunk")
+        verbose_name_plural = _("book chunks")
+        constraints = [
+            models.UniqueConstraint(fields=["book", "index"], name="unique_chunk_per_book"),
+        ]
+
+    def __str__(self):
+        return f"{self.book_id}/{self.index}"

@@ -2,11 +2,12 @@
 status, and no row changed where nothing may change."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from indicators.models import FiscalQuarter, Indicator, Role
-from reports.models import AuditScore, EvidenceFile, QuarterReport
+from reports.models import AuditScore, Book, BookChunk, EvidenceFile, QuarterReport
 from reports.services import attach_evidence
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
@@ -118,8 +119,50 @@ EXPECTED = {
             "administrator": (200, 405),
         },
     ),
+    "dashboard": (
+        (),
+        {},
+        {a: (200, 405) for a in ACTORS}
+        | {"anonymous": SIGN_IN, "staff_a": (403, 405), "staff_b": (403, 405)},
+    ),
 }
 # Sign-in, language and session plumbing, open to all by design; checked elsewhere.
+# Books: the world's book was ordered by the executive.
+BOOK_READERS = {
+    "anonymous": SIGN_IN,
+    "staff_a": (404, 405),
+    "staff_b": (404, 405),
+    "auditor": (404, 405),
+    "executive": (200, 405),
+    "administrator": (200, 405),
+}
+EXPECTED |= {
+    "unit_page": (("unit_code",), {}, EVERYONE_READS),
+    "book_list": (
+        (),
+        {},
+        {a: (403, 405) for a in ACTORS}
+        | {"anonymous": SIGN_IN, "executive": (200, 405), "administrator": (200, 405)},
+    ),
+    "book_order": (
+        (),
+        {"query": "unit=1001"},
+        {a: (405, 403) for a in ACTORS}
+        | {"anonymous": SIGN_IN, "executive": (405, 302), "administrator": (405, 302)},
+    ),
+    "book_detail": (("book",), {}, BOOK_READERS),
+    "book_download": (("book",), {}, BOOK_READERS),
+}
+# Exchange files: the export of the list (whoever reads the list; staff get their own
+# units' rows) and the blank import template (administrators).
+EXPORT_READERS = {a: (200, 405) for a in ACTORS} | {"anonymous": SIGN_IN}
+TEMPLATE_READERS = {a: (403, 405) for a in ACTORS} | {"anonymous": SIGN_IN, "administrator": (200, 405)}
+EXPECTED |= {
+    "indicator_export_xlsx": ((), {}, EXPORT_READERS),
+    "indicator_export_csv": ((), {}, EXPORT_READERS),
+    "indicator_import_template_xlsx": ((), {}, TEMPLATE_READERS),
+    "indicator_import_template_csv": ((), {}, TEMPLATE_READERS),
+}
 NOT_WALKED = {"login", "logout", "set_language", "session_keepalive"}
 
 
@@ -150,14 +193,28 @@ def world(db, settings, tmp_path):
         "executive": make_user("executive", Role.EXECUTIVE),
         "administrator": make_user("administrator", Role.ADMINISTRATOR),
     }
-    return {"pk": indicator.pk, "evidence": evidence.pk, "users": users}
+    book = Book.objects.create(
+        title="สมุด",
+        ordered_by=users["executive"],
+        status=Book.Status.DONE,
+        total=1,
+        indicator_ids=[indicator.pk],
+    )
+    book.file.save("book.pdf", ContentFile(PDF_BYTES))
+    return {
+        "pk": indicator.pk,
+        "evidence": evidence.pk,
+        "users": users,
+        "unit_code": unit_a.code,
+        "book": book.pk,
+    }
 
 
 def snapshot():
     """Everything a request could change, as comparable values."""
     return [
         list(model.objects.order_by("pk").values())
-        for model in (Indicator, QuarterReport, AuditScore, EvidenceFile, FiscalQuarter)
+        for model in (Indicator, QuarterReport, AuditScore, EvidenceFile, FiscalQuarter, Book, BookChunk)
     ] + [model.history.count() for model in (Indicator, QuarterReport, AuditScore, EvidenceFile)]
 
 

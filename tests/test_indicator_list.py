@@ -1,8 +1,18 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from indicators.models import Indicator
-from tests.factories import make_fiscal_year, make_indicator, make_strategy_path, make_unit
+from indicators.models import FiscalQuarter, Indicator
+from tests.factories import (
+    make_fiscal_year,
+    make_indicator,
+    make_report,
+    make_strategy_path,
+    make_target,
+    make_unit,
+)
 
 pytestmark = pytest.mark.django_db
 URL = reverse("indicator_list")
@@ -114,3 +124,89 @@ def test_query_count_does_not_grow_with_the_data(executive_client, django_assert
     with django_assert_num_queries(10):
         response = executive_client.get(URL, {"year": "2568"})
     assert response.status_code == 200
+
+
+@pytest.fixture
+def quarter_two():
+    """Quarter 2 of 2568, whose deadline passed yesterday: one indicator of each kind."""
+    year = make_fiscal_year(2568)
+    today = timezone.localdate()
+    FiscalQuarter.objects.create(fiscal_year=year, quarter=2, due_date=today - datetime.timedelta(days=1))
+    FiscalQuarter.objects.create(fiscal_year=year, quarter=4, due_date=today + datetime.timedelta(days=1))
+    unit = make_unit("5016")
+    lower = {"direction": Indicator.Direction.LOWER_IS_BETTER, "is_cumulative": False}
+
+    def indicator(name, target=None, result=None, status=None, is_late=False, **fields):
+        made = make_indicator(year, unit, name=name, **fields)
+        if target is not None:
+            make_target(made, 2, target)
+        if status is not None:
+            make_report(made, 2, result, status=status, is_late=is_late)
+        return made
+
+    return {
+        "reached": indicator("reached", 50, "60", "submitted"),
+        "exactly": indicator("exactly", 50, "50", "accepted"),
+        "short": indicator("short", 50, "49.99", "accepted"),
+        "fewer_complaints": indicator("fewer_complaints", 5, "5", "submitted", **lower),
+        "more_complaints": indicator("more_complaints", 5, "7", "accepted", is_late=True, **lower),
+        "no_target": indicator("no_target", None, "10", "submitted"),
+        "draft": indicator("draft", 50, "70", "draft"),
+        "returned": indicator("returned", 50, "70", "returned"),
+        "nothing": indicator("nothing", 50),
+    }
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [
+        ("on_track", ["reached", "exactly", "fewer_complaints"]),
+        ("behind", ["short", "more_complaints"]),
+        ("no_target", ["no_target"]),
+        ("not_reported", ["draft", "returned", "nothing"]),
+        # Reported late, or not reported and the deadline (yesterday) has passed.
+        ("late", ["more_complaints", "draft", "returned", "nothing"]),
+    ],
+)
+def test_filter_by_progress_in_a_quarter(executive_client, quarter_two, progress, expected):
+    response = executive_client.get(URL, {"year": "2568", "quarter": "2", "progress": progress})
+    assert response.status_code == 200
+    assert sorted(i.name for i in response.context["page"].object_list) == sorted(expected)
+
+
+def test_a_quarter_alone_lists_all_with_their_progress(executive_client, quarter_two):
+    response = executive_client.get(URL, {"year": "2568", "quarter": "2", "unit": "5016"})
+    assert response.status_code == 200
+    rows = {i.name: i for i in response.context["page"].object_list}
+    assert set(rows) == set(quarter_two)
+    assert rows["more_complaints"].quarter_progress == "behind" and rows["more_complaints"].quarter_late
+    assert rows["draft"].quarter_progress == "not_reported"
+    assert 'class="badge progress-behind"' in response.text
+    assert "≤" in response.text  # lower-is-better targets say so
+
+
+def test_quarter_4_falls_back_to_the_annual_target(executive_client, quarter_two):
+    year = make_fiscal_year(2568)
+    reached = make_indicator(year, make_unit("0200"), name="annual", annual_target=80)
+    make_report(reached, 4, "80", status="submitted")
+    short = make_indicator(year, reached.org_unit, name="annual_short", annual_target=80)
+    make_report(short, 4, "79", status="submitted")
+    on_track = executive_client.get(URL, {"year": "2568", "quarter": "4", "progress": "on_track"})
+    assert [i.name for i in on_track.context["page"].object_list] == ["annual"]
+    late = executive_client.get(URL, {"year": "2568", "quarter": "4", "progress": "late"})
+    assert list(late.context["page"].object_list) == []  # quarter 4 is not due yet
+
+
+def test_progress_needs_a_quarter(executive_client, quarter_two):
+    response = executive_client.get(URL, {"year": "2568", "progress": "behind"})
+    assert codes(response) == []
+    assert response.context["form"].errors["quarter"]
+    assert executive_client.get(URL, {"quarter": "5"}).context["form"].errors["quarter"]
+    assert executive_client.get(URL, {"quarter": "2", "progress": "ahead"}).context["form"].errors["progress"]
+
+
+def test_the_quarter_filters_add_no_query(executive_client, django_assert_num_queries):
+    make_many(30)
+    with django_assert_num_queries(10):
+        response = executive_client.get(URL, {"year": "2568", "quarter": "2", "progress": "not_reported"})
+    assert len(response.context["page"].object_list) == 30

@@ -67,6 +67,9 @@ PAGES = [
     ("auditor", "quarter_review", lambda i: [i.pk, 1], 12),
     # + indicator, then one history query per kind of record (6)
     ("auditor", "indicator_history", lambda i: [i.pk], 11),
+    # + fiscal years, figures per unit for each of the 4 quarters, figures per strategy area,
+    # the strategy areas, the year's deadlines
+    ("executive", "dashboard", lambda i: [], 12),
 ]
 
 

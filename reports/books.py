@@ -1,0 +1,337 @@
+"""Books: one PDF of many detail sheets (a unit's, a fiscal year's), built in the
+background.
+
+A book is cut into chunks; each chunk is a task (reports/tasks.py) that renders
+its sheets, reusing a sheet's earlier PDF when the sheet's content has not
+changed (same fingerprint). A chunk holds a lease that its worker renews after
+every sheet; a chunk whose lease ran out, or whose worker restarted, is handed
+to another worker (``recover_stalled_chunks``). Rendering a sheet twice is
+harmless, and the book is assembled from the chunks' final lists, so every
+sheet appears exactly once. The last chunk to finish queues the assembly:
+cover, table of contents (also the PDF's outline), then the sheets.
+"""
+
+import hashlib
+import io
+import logging
+from datetime import timedelta
+from functools import cache
+from itertools import groupby
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML
+
+from reports.models import Book, BookChunk, SheetRender
+from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
+from reports.sheet import build_sheet, sheet_queryset
+
+logger = logging.getLogger(__name__)
+
+SHEET_TEMPLATE = "reports/indicator_pdf.html"
+MAX_ATTEMPTS = 3
+
+
+@cache
+def assets_version() -> str:
+    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets and fonts."""
+    digest = hashlib.sha256()
+    static = settings.BASE_DIR / "static"
+    for path in sorted([*(static / "css").glob("*.css"), *(static / "fonts").glob("*.ttf")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def book_sheet_html(sheet) -> str:
+    """The sheet as printed in a book: no print date or user (the cover has them),
+    so the HTML, and its fingerprint, change only when the sheet's content does."""
+    indicator = sheet.indicator
+    unit = indicator.org_unit
+    context = {
+        "sheet": sheet,
+        "printed_by": "",
+        "header_left": f"{unit.code} {unit.name}",
+        "header_right": _("Indicator %(code)s · Fiscal year %(year)s")
+        % {"code": indicator.full_code, "year": indicator.fiscal_year.year},
+        "footer_left": "",
+        "page_label": _("Page"),
+        "of_label": _("of"),
+    }
+    return render_to_string(SHEET_TEMPLATE, context)
+
+
+def fingerprint(html: str) -> str:
+    return hashlib.sha256(assets_version().encode() + html.encode()).hexdigest()
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    document = HTML(string=html, base_url=STATIC_DIR_URI, url_fetcher=StaticOnlyFetcher()).render(
+        font_config=font_configuration()
+    )
+    return document.write_pdf(), len(document.pages)
+
+
+@transaction.atomic
+def order_book(user, indicator_ids: list[int], title: str, description: str = "", query: str = "") -> Book:
+    """Create a book of ``indicator_ids`` (in that order) and queue its chunks."""
+    from reports.tasks import render_book_chunk
+
+    size = settings.BOOK_CHUNK_SIZE
+    book = Book.objects.create(
+        title=title[:300],
+        description=description[:500],
+        query=query[:1000],
+        indicator_ids=indicator_ids,
+        ordered_by=user,
+        total=len(indicator_ids),
+        status=Book.Status.RENDERING,
+    )
+    chunks = BookChunk.objects.bulk_create(
+        BookChunk(book=book, index=index, indicator_ids=indicator_ids[start : start + size])
+        for index, start in enumerate(range(0, len(indicator_ids), size))
+    )
+    for chunk in BookChunk.objects.filter(book=book).order_by("index") if chunks else []:
+        render_book_chunk.enqueue(chunk.pk)
+    if not chunks:
+        queue_assembly(book.pk)
+    return book
+
+
+def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
+    """Take the chunk if it is pending, abandoned (lease ran out) or held by this
+    worker's previous life; None when another live worker has it or it is done."""
+    now = timezone.now()
+    claimable = Q(status=BookChunk.Status.PENDING) | Q(status=BookChunk.Status.RUNNING, lease_until__lt=now)
+    if worker:
+        claimable |= Q(status=BookChunk.Status.RUNNING, worker=worker)
+    claimed = (
+        BookChunk.objects.filter(pk=chunk_id)
+        .filter(claimable)
+        .update(
+            status=BookChunk.Status.RUNNING,
+            worker=worker,
+            lease_until=now + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+            done_count=0,
+            reused_count=0,
+        )
+    )
+    return BookChunk.objects.select_related("book").get(pk=chunk_id) if claimed else None
+
+
+def render_sheet(indicator, existing: dict) -> tuple[SheetRender, bool]:
+    """The sheet's PDF: the stored one if its content is unchanged, else a new render."""
+    html = book_sheet_html(build_sheet(indicator))
+    key = fingerprint(html)
+    render = existing.get((indicator.pk, key))
+    if render is not None and render.file.storage.exists(render.file.name):
+        return render, True
+    pdf, pages = html_to_pdf(html)
+    render = SheetRender(indicator=indicator, fingerprint=key, page_count=pages)
+    render.file.save(
+        f"{indicator.org_unit.code}-{indicator.code}-{key[:16]}.pdf", ContentFile(pdf), save=False
+    )
+    try:
+        with transaction.atomic():
+            render.save()
+    except IntegrityError:
+        # Another worker rendered the same content meanwhile: use theirs.
+        render.file.delete(save=False)
+        render = SheetRender.objects.get(indicator=indicator, fingerprint=key)
+    return render, False
+
+
+def render_chunk(chunk_id: int, worker: str) -> str:
+    # Workers run as management commands, with no language active: sheets are Thai.
+    with override(settings.LANGUAGE_CODE):
+        outcome = render_claimed_chunk(chunk_id, worker)
+    # Any worker, even a plain db_worker, hands on chunks whose worker died.
+    recover_stalled_chunks()
+    return outcome
+
+
+def render_claimed_chunk(chunk_id: int, worker: str) -> str:
+    chunk = claim_chunk(chunk_id, worker)
+    if chunk is None:
+        return "skipped"
+    if chunk.attempts > MAX_ATTEMPTS:
+        fail_book(chunk.book_id, _("A part of the book failed %(count)d times.") % {"count": MAX_ATTEMPTS})
+        return "failed"
+    queryset = sheet_queryset().select_related("annual_summary").filter(pk__in=chunk.indicator_ids)
+    indicators = {indicator.pk: indicator for indicator in queryset}
+    existing = {
+        (render.indicator_id, render.fingerprint): render
+        for render in SheetRender.objects.filter(indicator_id__in=chunk.indicator_ids)
+    }
+    render_ids, reused = [], 0
+    for number, pk in enumerate(chunk.indicator_ids, start=1):
+        indicator = indicators.get(pk)
+        if indicator is not None:  # an indicator deleted since the order is left out
+            render, was_reused = render_sheet(indicator, existing)
+            render_ids.append(render.pk)
+            reused += was_reused
+        still_ours = BookChunk.objects.filter(
+            pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
+        ).update(
+            done_count=number,
+            reused_count=reused,
+            lease_until=timezone.now() + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
+        )
+        if not still_ours:
+            return "lost lease"
+    with transaction.atomic():
+        finished = BookChunk.objects.filter(
+            pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
+        ).update(status=BookChunk.Status.DONE, render_ids=render_ids, lease_until=None)
+        if not finished:
+            return "lost lease"
+        book = Book.objects.select_for_update().get(pk=chunk.book_id)
+        if (
+            book.status == Book.Status.RENDERING
+            and not book.chunks.exclude(status=BookChunk.Status.DONE).exists()
+        ):
+            book.status = Book.Status.ASSEMBLING
+            book.save(update_fields=["status"])
+            # The task is a row in this same database: it becomes visible on commit.
+            queue_assembly(book.pk)
+    return "done"
+
+
+def queue_assembly(book_id: int) -> None:
+    from reports.tasks import assemble_book
+
+    assemble_book.enqueue(book_id)
+
+
+def recover_stalled_chunks(worker: str = "") -> int:
+    """Queue again the chunks whose worker died: lease run out, or held by ``worker``
+    (a worker that has just restarted holds nothing). Returns how many."""
+    from reports.tasks import render_book_chunk
+
+    now = timezone.now()
+    stalled = Q(lease_until__lt=now)
+    if worker:
+        stalled |= Q(worker=worker)
+    recovered = 0
+    for chunk in BookChunk.objects.filter(status=BookChunk.Status.RUNNING).filter(stalled):
+        with transaction.atomic():
+            released = BookChunk.objects.filter(
+                pk=chunk.pk,
+                status=BookChunk.Status.RUNNING,
+                worker=chunk.worker,
+                lease_until=chunk.lease_until,
+            ).update(status=BookChunk.Status.PENDING, worker="", lease_until=None)
+            if released:
+                render_book_chunk.enqueue(chunk.pk)
+                recovered += 1
+    if recovered:
+        logger.warning("Handed %d abandoned book chunks to the workers again", recovered)
+    return recovered
+
+
+def progress(book: Book) -> int:
+    """Sheets rendered or reused so far."""
+    if book.status == Book.Status.DONE:
+        return book.total
+    return book.chunks.aggregate(n=Sum("done_count"))["n"] or 0
+
+
+def fail_book(book_id: int, message: str) -> None:
+    Book.objects.filter(pk=book_id).exclude(status=Book.Status.DONE).update(
+        status=Book.Status.FAILED, error=message[:2000], finished_at=timezone.now()
+    )
+
+
+def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]:
+    """Cover and table of contents; ``first_pages`` are the sheets' page numbers."""
+    rows = []
+    for index, (_render, indicator) in enumerate(entries):
+        rows.append(
+            {
+                "indicator": indicator,
+                "page": first_pages[index] if first_pages else "",
+            }
+        )
+    groups = [(unit, list(items)) for unit, items in groupby(rows, key=lambda row: row["indicator"].org_unit)]
+    html = render_to_string(
+        "reports/book_front.html",
+        {
+            "book": book,
+            "groups": groups,
+            "sheet_count": len(entries),
+            "printed_at": timezone.localtime(),
+            "orderer": book.ordered_by.get_full_name() or book.ordered_by.get_username(),
+        },
+    )
+    return html_to_pdf(html)
+
+
+def group_label(unit, year) -> str:
+    return _("%(unit)s · fiscal year %(year)s") % {"unit": f"{unit.code} {unit.name}", "year": year}
+
+
+def assemble(book_id: int) -> str:
+    book = Book.objects.select_related("ordered_by").get(pk=book_id)
+    if book.status != Book.Status.ASSEMBLING:
+        return "skipped"
+    with override(settings.LANGUAGE_CODE):
+        return assemble_book_pdf(book)
+
+
+def assemble_book_pdf(book: Book) -> str:
+    render_ids = [pk for chunk in book.chunks.order_by("index") for pk in chunk.render_ids]
+    renders = SheetRender.objects.select_related("indicator__org_unit", "indicator__fiscal_year").in_bulk(
+        render_ids
+    )
+    entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
+
+    # The table of contents' length decides where the sheets start: render it once
+    # without page numbers to learn it, then with them.
+    front, front_pages = front_matter_pdf(book, entries)
+    for _attempt in range(3):
+        first_pages, page = [], front_pages + 1
+        for render, _indicator in entries:
+            first_pages.append(page)
+            page += render.page_count
+        front, pages = front_matter_pdf(book, entries, first_pages)
+        if pages == front_pages:
+            break
+        front_pages = pages
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
+    contents = writer.add_outline_item(title=_("Contents"), page_number=1 if front_pages > 1 else 0)
+    group_item, group = None, None
+    for (render, indicator), first_page in zip(entries, first_pages, strict=True):
+        with render.file.open("rb") as handle:
+            writer.append(PdfReader(io.BytesIO(handle.read())), import_outline=False)
+        if (indicator.org_unit_id, indicator.fiscal_year_id) != group:
+            group = (indicator.org_unit_id, indicator.fiscal_year_id)
+            label = group_label(indicator.org_unit, indicator.fiscal_year.year)
+            group_item = writer.add_outline_item(title=label, page_number=first_page - 1, parent=contents)
+        writer.add_outline_item(
+            title=f"{indicator.full_code} {indicator.name}", page_number=first_page - 1, parent=group_item
+        )
+    writer.add_metadata({"/Title": book.title, "/Author": book.ordered_by.get_full_name() or ""})
+    output = io.BytesIO()
+    writer.write(output)
+    total_pages = len(writer.pages)
+    with transaction.atomic():
+        book = Book.objects.select_for_update().get(pk=book.pk)
+        if book.status != Book.Status.ASSEMBLING:
+            return "skipped"
+        book.file.save(f"book-{book.pk}.pdf", ContentFile(output.getvalue()), save=False)
+        book.page_count = total_pages
+        book.reused = book.chunks.aggregate(n=Sum("reused_count"))["n"] or 0
+        book.status = Book.Status.DONE
+        book.finished_at = timezone.now()
+        book.save()
+    return "done"

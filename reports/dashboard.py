@@ -1,0 +1,342 @@
+"""The dashboard's figures: where a fiscal year's indicators stand in one quarter, for the
+whole city, per strategy area and per unit, and each unit's reporting compliance in the
+four quarters.
+
+Every figure is a ``COUNT(...) FILTER (...)`` over ``IndicatorQuerySet.with_quarter_progress``
+(the definitions live there, and the indicator list filters by the same annotations), grouped
+by unit or by strategy area: seven queries whatever the number of units and indicators.
+
+Definitions, for quarter q of an indicator:
+
+- *reported*: its QuarterReport for q is submitted or accepted (a draft or a report returned
+  for revision is not reported);
+- *target*: its QuarterTarget for q; for q = 4 the annual target when that is missing;
+- *on track*: reported, and the result reaches the target (>= when higher is better,
+  <= when lower is better); *behind target*: reported and not on track;
+- *no target to compare*: reported, but there is no target (or no result) to compare with;
+- *not yet reported*: not reported;
+- *late*: submitted after the deadline (QuarterReport.is_late), or not reported and the
+  quarter's deadline has passed. Late overlaps the four above.
+
+Compliance for quarter q: the share of a unit's indicators reported, and reported on time
+(reported and not late). Percentages are rounded down, so 100 % means every one.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, QuarterProgress, StrategyNode
+
+# The parts of a stacked bar, left to right; "late" overlaps them and is counted apart.
+PARTS = (
+    QuarterProgress.ON_TRACK,
+    QuarterProgress.BEHIND,
+    QuarterProgress.NO_TARGET,
+    QuarterProgress.NOT_REPORTED,
+)
+FIGURES = (*PARTS, QuarterProgress.LATE)
+
+
+def progress_counts() -> dict:
+    """Aggregates over indicators annotated by ``with_quarter_progress``."""
+    counts = {"total": Count("pk"), "reported": Count("pk", filter=Q(quarter_reported=True))}
+    counts["on_time"] = Count("pk", filter=Q(quarter_reported=True, quarter_late=False))
+    for part in PARTS:
+        counts[part.value] = Count("pk", filter=Q(quarter_progress=part))
+    counts[QuarterProgress.LATE.value] = Count("pk", filter=Q(quarter_late=True))
+    return counts
+
+
+@dataclass
+class Figures:
+    total: int = 0
+    on_track: int = 0
+    behind: int = 0
+    no_target: int = 0
+    not_reported: int = 0
+    late: int = 0
+    reported: int = 0
+    on_time: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Figures":
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(
+            **{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__}
+        )
+
+
+@dataclass
+class Segment:
+    """One part of a stacked bar, in SVG user units."""
+
+    part: str
+    label: str
+    count: int
+    x: float
+    width: float
+    label_x: float
+    show_label: bool
+    href: str
+
+
+@dataclass
+class Bar:
+    width: int
+    height: int
+    label_y: float  # baseline of the counts written on the parts
+    segments: list[Segment]
+
+
+def stacked_bar(figures: Figures, links: dict, width: int, height: int, label_width: float = 0) -> Bar:
+    """Geometry of a horizontal bar split into PARTS, proportional to the counts; a part's
+    count is written on it when the part is at least ``label_width`` wide (0: never)."""
+    segments = []
+    done = 0
+    for part in PARTS:
+        count = getattr(figures, part)
+        if not count:
+            continue
+        start = done / figures.total * width
+        done += count
+        end = done / figures.total * width
+        segments.append(
+            Segment(
+                part=part,
+                label=part.label,
+                count=count,
+                x=round(start, 2),
+                width=round(end - start, 2),
+                label_x=round((start + end) / 2, 2),
+                show_label=bool(label_width) and end - start >= label_width,
+                href=links[part],
+            )
+        )
+    return Bar(width=width, height=height, label_y=round(height / 2 + 5, 2), segments=segments)
+
+
+def list_url(year: int, quarter: int | None = None, progress: str | None = None, **filters) -> str:
+    """The indicator list showing the indicators behind a figure."""
+    query = {"year": year}
+    if quarter:
+        query["quarter"] = quarter
+    if progress:
+        query["progress"] = progress
+    query.update(filters)
+    return f"{reverse('indicator_list')}?{urlencode(query)}"
+
+
+@dataclass
+class Stat:
+    part: str
+    label: str
+    count: int
+    percent: int  # of all the group's indicators, rounded down
+    href: str
+
+
+@dataclass
+class Row:
+    """The figures of one group of indicators (the city, a strategy area, a unit)."""
+
+    code: str
+    name: str
+    figures: Figures
+    links: dict  # "all" and each of FIGURES -> indicator list URL
+    bar: Bar
+
+    @property
+    def stats(self) -> list[Stat]:
+        """Each of FIGURES but "no target to compare" when nothing is in it."""
+        total = self.figures.total
+        return [
+            Stat(part, part.label, count, 100 * count // total if total else 0, self.links.get(part, ""))
+            for part in FIGURES
+            if (count := getattr(self.figures, part)) or part != QuarterProgress.NO_TARGET
+        ]
+
+
+def make_row(code, name, figures, year, quarter, filters, bar_size) -> Row:
+    links = {"all": list_url(year, quarter, **filters)}
+    links.update({part: list_url(year, quarter, part, **filters) for part in FIGURES})
+    width, height, label_width = bar_size
+    return Row(code, name, figures, links, stacked_bar(figures, links, width, height, label_width))
+
+
+@dataclass
+class ComplianceCell:
+    quarter: int
+    total: int
+    reported: int
+    on_time: int
+    is_due: bool  # the deadline has passed: a low share is a shortfall, not work in progress
+    href: str
+
+    @property
+    def reported_percent(self) -> int:
+        return 100 * self.reported // self.total if self.total else 0
+
+    @property
+    def on_time_percent(self) -> int:
+        return 100 * self.on_time // self.total if self.total else 0
+
+    @property
+    def reported_heat(self) -> str:
+        return heat(self.reported_percent, self.is_due)
+
+    @property
+    def on_time_heat(self) -> str:
+        return heat(self.on_time_percent, self.is_due)
+
+
+def heat(percent: int, is_due: bool) -> str:
+    """One of five CSS buckets (0-19, 20-39, 40-59, 60-79, 80-100 %), or "open" before the deadline."""
+    return f"heat-{min(percent // 20, 4)}" if is_due else "heat-open"
+
+
+@dataclass
+class ComplianceRow:
+    code: str
+    name: str
+    cells: list[ComplianceCell]
+
+
+@dataclass
+class QuarterColumn:
+    quarter: int
+    due_date: datetime.date | None
+    is_due: bool
+
+
+@dataclass
+class Dashboard:
+    fiscal_year: FiscalYear
+    quarter: int
+    due_date: datetime.date | None
+    totals: Row
+    areas: list[Row]
+    units: list[Row]
+    columns: list[QuarterColumn]
+    compliance: list[ComplianceRow]
+    compliance_total: ComplianceRow
+
+    @property
+    def shows_no_target(self) -> bool:
+        """The "no target to compare" bucket is shown only when something is in it."""
+        return self.totals.figures.no_target > 0
+
+
+TOTAL_BAR = (900, 34, 34)  # width, height, narrowest part that gets its count written on it
+ROW_BAR = (240, 14, 0)
+NO_AREA = "none"
+
+
+def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
+    """All the dashboard shows, in seven queries."""
+    year = fiscal_year.year
+    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
+    counts = progress_counts()
+
+    # One query per quarter: each unit's figures (the chosen quarter's give the unit table).
+    by_quarter = {}
+    names = {}
+    for number in QUARTERS:
+        rows = (
+            indicators.with_quarter_progress(number, today)
+            .values("org_unit__code", "org_unit__name")
+            .annotate(**counts)
+            .order_by("org_unit__code")
+        )
+        by_quarter[number] = {}
+        for row in rows:
+            names[row["org_unit__code"]] = row["org_unit__name"]
+            by_quarter[number][row["org_unit__code"]] = Figures.from_row(row)
+
+    units = [
+        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR)
+        for code, name in sorted(names.items())
+    ]
+    totals = sum((row.figures for row in units), Figures())
+
+    # Strategy areas: the level-1 node above each indicator's node (indicators hang on
+    # level-4 nodes, but a node of any level is attached to its area too).
+    area_of = Coalesce(
+        "strategy_node__parent__parent__parent",
+        "strategy_node__parent__parent",
+        "strategy_node__parent",
+        "strategy_node",
+    )
+    area_figures = {
+        row["area"]: Figures.from_row(row)
+        for row in indicators.with_quarter_progress(quarter, today)
+        .annotate(area=area_of)
+        .values("area")
+        .annotate(**counts)
+        .order_by()
+    }
+    areas = [
+        make_row(
+            node.code,
+            node.title,
+            area_figures.get(node.pk, Figures()),
+            year,
+            quarter,
+            {"strategy": node.code},
+            ROW_BAR,
+        )
+        for node in StrategyNode.objects.filter(level=1).order_by("code")
+    ]
+    if None in area_figures:
+        # Indicators on no strategy node: no list filter selects them, so no links.
+        row = make_row(NO_AREA, "", area_figures[None], year, quarter, {}, ROW_BAR)
+        row.links = {}
+        for segment in row.bar.segments:
+            segment.href = ""
+        areas.append(row)
+
+    due_dates = dict(FiscalQuarter.objects.filter(fiscal_year=fiscal_year).values_list("quarter", "due_date"))
+    columns = [
+        QuarterColumn(q, due_dates.get(q), due_dates.get(q) is not None and due_dates[q] < today)
+        for q in QUARTERS
+    ]
+
+    def compliance_row(code, name, figures_by_quarter, filters):
+        cells = []
+        for column in columns:
+            figures = figures_by_quarter[column.quarter]
+            cells.append(
+                ComplianceCell(
+                    quarter=column.quarter,
+                    total=figures.total,
+                    reported=figures.reported,
+                    on_time=figures.on_time,
+                    is_due=column.is_due,
+                    href=list_url(year, column.quarter, **filters),
+                )
+            )
+        return ComplianceRow(code, name, cells)
+
+    compliance = [
+        compliance_row(code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code})
+        for code, name in sorted(names.items())
+    ]
+    city = {q: sum(by_quarter[q].values(), Figures()) for q in QUARTERS}
+    compliance_total = compliance_row("", "", city, {})
+    return Dashboard(
+        fiscal_year=fiscal_year,
+        quarter=quarter,
+        due_date=due_dates.get(quarter),
+        totals=make_row("", "", totals, year, quarter, {}, TOTAL_BAR),
+        areas=areas,
+        units=units,
+        columns=columns,
+        compliance=compliance,
+        compliance_total=compliance_total,
+    )

@@ -1,0 +1,244 @@
+"""Books: many sheets in one PDF, built in the background in chunks."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from indicators.models import Indicator, Role
+from reports import books
+from reports.models import Book, BookChunk, SheetRender
+from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
+
+
+@pytest.fixture
+def registry(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.BOOK_CHUNK_SIZE = 2
+    year = make_fiscal_year(2568)
+    units = [make_unit(f"50{n:02d}", f"สำนักงานเขตทดสอบ {n}") for n in (1, 2, 3)]
+    for unit in units:
+        for sequence in (1, 2):
+            indicator = make_indicator(
+                year, unit, sequence=sequence, name=f"ตัวชี้วัด {unit.code} ลำดับ {sequence}"
+            )
+            make_report(indicator, 1, "10", f"รายงานผลของ {unit.code}-{indicator.code}")
+    return {
+        "executive": make_user("exec", Role.EXECUTIVE, first_name="ผู้บริหาร"),
+        "indicators": list(Indicator.objects.for_list()),
+    }
+
+
+def order(registry, indicators=None):
+    indicators = registry["indicators"] if indicators is None else indicators
+    return books.order_book(registry["executive"], [i.pk for i in indicators], "สมุดทดสอบ")
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    # db_worker closes "old" database connections between tasks, which in-process
+    # would close the test's own connection; worker processes are tested below.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
+def run_workers(worker_id="worker-test"):
+    call_command("book_worker", once=True, worker_id=worker_id, verbosity=0)
+
+
+def outline_titles(reader):
+    """[(depth, title, page number)] of the PDF's bookmarks."""
+    result = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                result.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return result
+
+
+def test_a_book_has_a_cover_contents_and_every_sheet_once(registry):
+    book = order(registry)
+    assert book.chunks.count() == 3  # 6 sheets in chunks of 2
+    run_workers()
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    reader = PdfReader(book.file.path)
+    renders = SheetRender.objects.all()
+    assert renders.count() == 6
+    sheet_pages = sum(render.page_count for render in renders)
+    assert len(reader.pages) == book.page_count == 2 + sheet_pages  # cover, contents, sheets
+
+    outline = outline_titles(reader)
+    assert outline[0][:2] == (0, "สารบัญ")
+    sheets = [(title, page) for depth, title, page in outline if depth == 2]
+    expected = [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    assert [title for title, _ in sheets] == expected  # each sheet once, in list order
+    groups = [title for depth, title, _ in outline if depth == 1]
+    assert groups == [
+        f"{code} สำนักงานเขตทดสอบ {n} · ปีงบประมาณ 2568" for code, n in (("5001", 1), ("5002", 2), ("5003", 3))
+    ]
+    for (_title, page), indicator in zip(sheets, registry["indicators"], strict=True):
+        # The bookmark lands on the sheet's first page, whose text names it.
+        assert indicator.full_code in reader.pages[page - 1].extract_text()
+    contents = reader.pages[1].extract_text()
+    for indicator in registry["indicators"]:
+        assert indicator.full_code in contents
+
+
+def test_progress_moves_from_zero_to_done(registry, client):
+    book = order(registry)
+    client.force_login(registry["executive"])
+    url = reverse("book_detail", args=[book.pk])
+    assert books.progress(book) == 0
+    assert 'value="0"' in client.get(url).text
+    first_chunk = book.chunks.get(index=0)
+    assert books.render_chunk(first_chunk.pk, "w1") == "done"
+    assert books.progress(book) == 2
+    page = client.get(url).text
+    assert 'max="6" value="2"' in page and 'http-equiv="refresh"' in page
+    run_workers()
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE and books.progress(book) == 6
+    page = client.get(url).text
+    assert 'value="6"' in page and reverse("book_download", args=[book.pk]) in page
+    download = client.get(reverse("book_download", args=[book.pk]))
+    assert download["Content-Type"] == "application/pdf"
+
+
+def test_unchanged_sheets_are_reused(registry):
+    first = order(registry)
+    run_workers()
+    renders = {r.pk: r.rendered_at for r in SheetRender.objects.all()}
+    second = order(registry)
+    run_workers()
+    second.refresh_from_db()
+    assert second.status == Book.Status.DONE and second.reused == 6
+    assert {r.pk: r.rendered_at for r in SheetRender.objects.all()} == renders  # nothing rendered again
+
+    changed = registry["indicators"][3]
+    report = changed.reports.get(quarter=1)
+    report.narrative = "ข้อความแก้ไขแล้ว"
+    report.save()
+    third = order(registry)
+    run_workers()
+    third.refresh_from_db()
+    assert third.reused == 5
+    assert SheetRender.objects.count() == 7
+    assert SheetRender.objects.filter(indicator=changed).count() == 2
+    assert first.pk != third.pk and PdfReader(third.file.path).pages
+
+
+def test_a_dead_workers_chunk_is_redone_after_its_lease_runs_out(registry):
+    book = order(registry)
+    chunk = book.chunks.get(index=1)
+    # A worker took chunk 1, rendered one sheet, and died.
+    assert books.claim_chunk(chunk.pk, "dead-worker") is not None
+    BookChunk.objects.filter(pk=chunk.pk).update(done_count=1)
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.RENDERING  # chunk 1 is still leased to the dead worker
+    assert BookChunk.objects.filter(book=book, status=BookChunk.Status.DONE).count() == 2
+    BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+
+
+def test_a_restarted_worker_takes_its_chunks_back_at_once(registry):
+    book = order(registry)
+    chunk = book.chunks.get(index=0)
+    assert books.claim_chunk(chunk.pk, "worker-1") is not None  # then the process was killed
+    run_workers("worker-1")  # the same worker, restarted
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE
+    assert BookChunk.objects.get(pk=chunk.pk).attempts == 2
+
+
+def test_only_executives_and_administrators_order_books(registry, client):
+    staff = make_user("staff", Role.UNIT_STAFF, [registry["indicators"][0].org_unit])
+    client.force_login(staff)
+    assert client.post(reverse("book_order"), {"query": ""}).status_code == 403
+    client.force_login(registry["executive"])
+    response = client.post(reverse("book_order"), {"query": "unit=5002"})
+    book = Book.objects.get()
+    assert response.status_code == 302 and response.url == reverse("book_detail", args=[book.pk])
+    assert book.total == 2 and "5002" in book.title
+    # A book is its orderer's (and executives' and administrators'): staff cannot see it.
+    client.force_login(staff)
+    assert client.get(reverse("book_detail", args=[book.pk])).status_code == 404
+
+
+def test_an_empty_selection_orders_nothing(registry, client):
+    client.force_login(registry["executive"])
+    response = client.post(reverse("book_order"), {"query": "q=ไม่มีตัวชี้วัดนี้"})
+    assert response.status_code == 302 and not Book.objects.exists()
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_a_worker_process_mid_book(registry, settings):
+    """A real worker process is killed while it renders; after a restart the book completes."""
+    book = order(registry)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    command = [sys.executable, "manage.py", "book_worker", "--worker-id", "killed-worker", "-v", "0"]
+    worker = subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not BookChunk.objects.filter(book=book, done_count__gte=1).exists():
+            assert worker.poll() is None, "the worker exited early"
+            assert time.monotonic() < deadline, "the worker rendered nothing"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    book.refresh_from_db()
+    assert book.status != Book.Status.DONE
+    restarted = subprocess.run([*command, "--once"], cwd=django_settings.BASE_DIR, env=env, timeout=300)
+    assert restarted.returncode == 0
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    reader = PdfReader(io.BytesIO(open(book.file.path, "rb").read()))
+    titles = [title for depth, title, _ in outline_titles(reader) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+
+
+def test_a_units_page_groups_its_indicators_by_agreement_dimension(registry, client):
+    first, second = registry["indicators"][:2]
+    Indicator.objects.filter(pk=first.pk).update(agreement_ref="3.2")
+    Indicator.objects.filter(pk=second.pk).update(agreement_ref="1.1")
+    client.force_login(registry["executive"])
+    page = client.get(reverse("unit_page", args=[first.org_unit.code])).text
+    dimension_1 = page.index("มิติที่ 1 ด้านประสิทธิผลตามพันธกิจ")
+    dimension_3 = page.index("มิติที่ 3 ด้านประสิทธิภาพของการปฏิบัติราชการ")
+    assert dimension_1 < page.index(second.name) < dimension_3 < page.index(first.name)
+    assert 'name="query" value="unit=5001&amp;year=2568"' in page  # the unit's book
