@@ -18,6 +18,7 @@ from datetime import timedelta
 from functools import cache
 from itertools import groupby
 
+import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -26,7 +27,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
 from reports.models import Book, BookChunk, SheetRender
@@ -306,32 +306,53 @@ def assemble_book_pdf(book: Book) -> str:
             break
         front_pages = pages
 
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
-    contents = writer.add_outline_item(title=_("Contents"), page_number=1 if front_pages > 1 else 0)
-    group_item, group = None, None
-    for (render, indicator), first_page in zip(entries, first_pages, strict=True):
-        with render.file.open("rb") as handle:
-            writer.append(PdfReader(io.BytesIO(handle.read())), import_outline=False)
-        if (indicator.org_unit_id, indicator.fiscal_year_id) != group:
-            group = (indicator.org_unit_id, indicator.fiscal_year_id)
-            label = group_label(indicator.org_unit, indicator.fiscal_year.year)
-            group_item = writer.add_outline_item(title=label, page_number=first_page - 1, parent=contents)
-        writer.add_outline_item(
-            title=f"{indicator.full_code} {indicator.name}", page_number=first_page - 1, parent=group_item
-        )
-    writer.add_metadata({"/Title": book.title, "/Author": book.ordered_by.get_full_name() or ""})
-    output = io.BytesIO()
-    writer.write(output)
-    total_pages = len(writer.pages)
+    output, total_pages = merge_book(book, front, front_pages, entries, first_pages)
     with transaction.atomic():
         book = Book.objects.select_for_update().get(pk=book.pk)
         if book.status != Book.Status.ASSEMBLING:
             return "skipped"
-        book.file.save(f"book-{book.pk}.pdf", ContentFile(output.getvalue()), save=False)
+        book.file.save(f"book-{book.pk}.pdf", ContentFile(output), save=False)
         book.page_count = total_pages
         book.reused = book.chunks.aggregate(n=Sum("reused_count"))["n"] or 0
         book.status = Book.Status.DONE
         book.finished_at = timezone.now()
         book.save()
     return "done"
+
+
+def merge_book(book: Book, front: bytes, front_pages: int, entries, first_pages) -> tuple[bytes, int]:
+    """Front matter and sheets in one PDF whose outline mirrors the contents.
+
+    qpdf (pikepdf) copies pages without parsing their content: for a fiscal year's
+    book (2,450 sheets) it merges in seconds where pypdf took a minute.
+    """
+    sources = []
+    try:
+        book_pdf = pikepdf.new()
+        sources.append(pikepdf.open(io.BytesIO(front)))
+        book_pdf.pages.extend(sources[-1].pages)
+        for render, _indicator in entries:
+            sources.append(pikepdf.open(render.file.path))
+            book_pdf.pages.extend(sources[-1].pages)
+        with book_pdf.open_outline() as outline:
+            contents = pikepdf.OutlineItem(_("Contents"), 1 if front_pages > 1 else 0)
+            outline.root.append(contents)
+            group_item, group = None, None
+            for (_render, indicator), first_page in zip(entries, first_pages, strict=True):
+                if (indicator.org_unit_id, indicator.fiscal_year_id) != group:
+                    group = (indicator.org_unit_id, indicator.fiscal_year_id)
+                    group_item = pikepdf.OutlineItem(
+                        group_label(indicator.org_unit, indicator.fiscal_year.year), first_page - 1
+                    )
+                    contents.children.append(group_item)
+                group_item.children.append(
+                    pikepdf.OutlineItem(f"{indicator.full_code} {indicator.name}", first_page - 1)
+                )
+        book_pdf.docinfo["/Title"] = book.title
+        book_pdf.docinfo["/Author"] = book.ordered_by.get_full_name() or book.ordered_by.get_username()
+        output = io.BytesIO()
+        book_pdf.save(output)
+        return output.getvalue(), len(book_pdf.pages)
+    finally:
+        for source in sources:
+            source.close()
