@@ -322,6 +322,32 @@ def test_check_deploy_has_no_warnings():
     assert done.stderr == ""
 
 
+def test_a_production_server_without_a_secret_key_is_refused():
+    env = {"PATH": os.environ.get("PATH", "")}
+    deploy = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert deploy.returncode != 0 and "security.W009" in deploy.stderr + deploy.stdout
+    signing = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.core import signing; signing.dumps(1)",
+        ],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "kpi_portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert signing.returncode != 0 and "SECRET_KEY" in signing.stderr
+
+
 # --- the warning in a browser ------------------------------------------------------------------
 
 # Playwright's sync API (the session-wide ``page`` fixture) runs an event loop in the
