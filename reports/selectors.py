@@ -2,15 +2,13 @@
 
 from django.db.models import Prefetch
 
-from indicators.access import visible_indicators
+from indicators.access import get_indicator_for_user, visible_indicators
 from indicators.models import QUARTERS, FiscalQuarter, Indicator, QuarterTarget
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
 
 def entry_indicator(user, pk):
     """The indicator for the entry and review pages, with what they show."""
-    from indicators.access import get_indicator_for_user
-
     queryset = Indicator.objects.select_related("fiscal_year", "org_unit").prefetch_related(
         Prefetch("targets", queryset=QuarterTarget.objects.order_by("quarter")),
         Prefetch(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from indicators.access import visible_indicators
 from indicators.models import QUARTERS, Indicator, StrategyNode, SupportingProject
 from reports.models import AnnualSummary, AuditScore, QuarterReport
 
@@ -109,26 +110,22 @@ def build_sheet(indicator: Indicator) -> Sheet:
         summary = indicator.annual_summary
     except AnnualSummary.DoesNotExist:
         summary = None
-    path = []
     node = indicator.strategy_node
-    while node is not None:
-        path.insert(0, node)
-        node = node.parent
     return Sheet(
         indicator=indicator,
         rows=list(rows.values()),
         verification=verification,
         summary=summary,
-        strategy_path=path,
+        strategy_path=node.path() if node is not None else [],
         projects=list(indicator.projects.all()),
         data_sets=list(indicator.city_data_sets.all()),
     )
 
 
-def get_sheet(pk: int, queryset: QuerySet | None = None) -> Sheet:
-    queryset = sheet_queryset() if queryset is None else queryset
-    indicator = get_object_or_404(queryset.select_related("annual_summary"), pk=pk)
-    return build_sheet(indicator)
+def sheet_for_user(user, pk: int) -> Sheet:
+    """The sheet of indicator ``pk`` if ``user`` may read it, else 404."""
+    queryset = visible_indicators(user, sheet_queryset()).select_related("annual_summary")
+    return build_sheet(get_object_or_404(queryset, pk=pk))
 
 
 def nice_ceiling(value: Decimal) -> Decimal:

@@ -11,7 +11,7 @@ from indicators.access import principal, require, visible_indicators
 from indicators.models import Indicator, QuarterTarget
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
 from reports.pdf import render_pdf
-from reports.sheet import build_sheet, sheet_queryset
+from reports.sheet import sheet_for_user
 
 
 def back_url(request: HttpRequest) -> str:
@@ -24,14 +24,9 @@ def back_url(request: HttpRequest) -> str:
     return reverse("indicator_list")
 
 
-def sheet_for_user(request: HttpRequest, pk: int):
-    queryset = visible_indicators(request.user, sheet_queryset()).select_related("annual_summary")
-    return build_sheet(get_object_or_404(queryset, pk=pk))
-
-
 @require_safe
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sheet = sheet_for_user(request, pk)
+    sheet = sheet_for_user(request.user, pk)
     who = principal(request.user)
     return render(
         request,
@@ -49,7 +44,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def indicator_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    sheet = sheet_for_user(request, pk)
+    sheet = sheet_for_user(request.user, pk)
     indicator = sheet.indicator
     unit = indicator.org_unit
     printed_at = timezone.localtime()

@@ -17,7 +17,7 @@ from reports import services
 from reports.forms import QuarterReportForm, ReopenForm, ReviewForm, report_initial
 from reports.models import EvidenceFile, QuarterReport
 from reports.selectors import by_quarter, entry_indicator
-from reports.sheet import build_sheet, sheet_queryset
+from reports.sheet import sheet_for_user
 
 
 def check_quarter(quarter: int) -> None:
@@ -250,10 +250,9 @@ def evidence_delete(request: HttpRequest, evidence_id: int) -> HttpResponse:
 def quarter_review(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
     """Auditors score a submitted quarter, then accept it or return it with a comment."""
     check_quarter(quarter)
-    indicator = visible_indicators(request.user, sheet_queryset()).select_related("annual_summary")
-    indicator = get_object_or_404(indicator, pk=pk)
+    sheet = sheet_for_user(request.user, pk)
+    indicator = sheet.indicator
     require(principal(request.user).is_auditor)
-    sheet = build_sheet(indicator)
     row = sheet.rows[quarter - 1]
     report = row.report
     reviewable = report is not None and report.status == QuarterReport.Status.SUBMITTED
