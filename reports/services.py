@@ -78,8 +78,7 @@ def save_report(
         # Compare and set in one statement, so two saves racing cannot both pass.
         claimed = QuarterReport.objects.filter(pk=report.pk, version=version).update(version=version + 1)
         if not claimed:
-            report.refresh_from_db()
-            raise VersionConflict(report)
+            raise VersionConflict(current_report(indicator, quarter))
         report.version = version + 1
     report.result = draft.result
     report.narrative = draft.narrative
@@ -96,10 +95,16 @@ def save_report(
             report.save()
     except IntegrityError:
         # Another save created this quarter's report a moment ago.
-        raise VersionConflict(QuarterReport.objects.get(indicator=indicator, quarter=quarter)) from None
+        raise VersionConflict(current_report(indicator, quarter)) from None
     for upload in files:
         attach_evidence(report, upload, user)
     return report
+
+
+def current_report(indicator: Indicator, quarter: int) -> QuarterReport:
+    """The stored report, or an unsaved version-0 one when it was deleted meanwhile."""
+    current = QuarterReport.objects.filter(indicator=indicator, quarter=quarter).first()
+    return current or QuarterReport(indicator=indicator, quarter=quarter, version=0)
 
 
 def attach_evidence(report: QuarterReport, upload, user) -> EvidenceFile:
@@ -148,10 +153,10 @@ def review_report(
         pk=report.pk, version=version, status=QuarterReport.Status.SUBMITTED
     ).update(version=version + 1)
     if not claimed:
-        report.refresh_from_db()
-        if report.status != QuarterReport.Status.SUBMITTED:
-            raise NotEditable(report.status)
-        raise VersionConflict(report)
+        current = QuarterReport.objects.filter(pk=report.pk).first()
+        if current is None or current.status != QuarterReport.Status.SUBMITTED:
+            raise NotEditable(current.status if current else "deleted")
+        raise VersionConflict(current)
     if is_verification:
         for other in AuditScore.objects.filter(indicator=report.indicator_id, is_verification=True).exclude(
             quarter=report.quarter

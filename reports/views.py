@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from indicators import thai
 from indicators.access import principal, require, visible_indicators
 from indicators.models import Indicator, QuarterTarget
+from indicators.people import display_name
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
 from reports.pdf import render_pdf
 from reports.sheet import sheet_for_user
@@ -48,7 +49,7 @@ def indicator_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = sheet.indicator
     unit = indicator.org_unit
     printed_at = timezone.localtime()
-    printed_by = request.user.get_full_name() or request.user.get_username()
+    printed_by = display_name(request.user)
     context = {
         "sheet": sheet,
         "printed_at": printed_at,
@@ -84,10 +85,6 @@ HISTORY_FIELDS = {
     AnnualSummary: ["text"],
     EvidenceFile: ["original_name"],
 }
-
-
-def display_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def history_entries(indicator: Indicator) -> list[dict]:
