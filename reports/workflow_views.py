@@ -7,17 +7,19 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from indicators.access import principal, require, visible_indicators
+from indicators.access import get_indicator_for_user, principal, require, visible_indicators
 from indicators.models import QUARTERS, FiscalYear, OrgUnit
 from reports import services
 from reports.forms import QuarterReportForm, ReopenForm, ReviewForm, report_initial
 from reports.models import EvidenceFile, QuarterReport
 from reports.selectors import by_quarter, entry_indicator
 from reports.sheet import sheet_for_user
+from reports.views import back_url
 
 
 def check_quarter(quarter: int) -> None:
@@ -79,6 +81,7 @@ def quarter_report(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
                 {
                     "reason": "session",
                     "fields": resubmit_fields(request),
+                    "action": reverse("quarter_report", args=[pk, quarter]),
                     "failed": "reauth_username" in request.POST,
                 },
                 status=401,
@@ -190,24 +193,77 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     )
 
 
-def resubmit_fields(request: HttpRequest) -> list[tuple[str, str]]:
-    """What the user posted, to put back into a form (files cannot be re-sent)."""
-    hidden = {"csrfmiddlewaretoken", "reauth_username", "reauth_password"}
-    return [(name, value) for name, value in request.POST.items() if name not in hidden]
+# The entry form's fields a "not saved yet" page gives back: what the user typed and
+# the version they started from. Never anything else that was posted (a password,
+# "submit", another form's fields): the page must not become a way to send those.
+RESUBMIT_FIELDS = ("result", "narrative", "version")
+
+
+def resubmit_fields(request: HttpRequest) -> dict[str, str]:
+    """The entry form's text fields as posted (files cannot be given back)."""
+    return {name: request.POST.get(name, "") for name in RESUBMIT_FIELDS}
+
+
+def is_same_origin(request: HttpRequest) -> bool:
+    """Whether the browser says the request comes from one of the portal's own pages.
+
+    Sec-Fetch-Site is set by the browser and cannot be forged by a page; without it
+    (older browsers) the Origin header, then the Referer, must name this site."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    own = f"{request.scheme}://{request.get_host()}"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin == own
+    return request.headers.get("Referer", "").startswith(own + "/")
+
+
+def entry_after_csrf_failure(request: HttpRequest) -> tuple[int, int] | None:
+    """(indicator pk, quarter) when a failed CSRF check may give the typed text back.
+
+    Only to a signed-in user posting the quarter entry form from our own pages, for an
+    indicator they report for. A forged cross-site POST gets nothing back: shown the
+    attacker's text with a fresh token, a victim could save it with one click."""
+    if not request.user.is_authenticated or not is_same_origin(request):
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Http404:
+        return None
+    if match.url_name != "quarter_report" or match.kwargs["quarter"] not in QUARTERS:
+        return None
+    try:
+        indicator = get_indicator_for_user(request.user, match.kwargs["pk"])
+    except Http404:
+        return None
+    if not principal(request.user).reports_for(indicator):
+        return None
+    return indicator.pk, match.kwargs["quarter"]
 
 
 @login_not_required
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A failed CSRF check shows the form again with everything the user typed."""
+    """A failed CSRF check (settings.CSRF_FAILURE_VIEW) changes nothing and echoes nothing
+    that was posted, with one exception: the entry form's text, shown again to its
+    author in an editable form that only saves a draft (``entry_after_csrf_failure``)."""
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse(
             {"error": "csrf", "message": _("The page's security token has expired: reload the page.")},
             status=403,
         )
+    entry = entry_after_csrf_failure(request)
+    if entry is None:
+        return render(request, "reports/csrf_failure.html", {"back_url": back_url(request)}, status=403)
     return render(
         request,
         "reports/resubmit.html",
-        {"reason": "csrf", "fields": resubmit_fields(request), "failed": False},
+        {
+            "reason": "csrf",
+            "fields": resubmit_fields(request),
+            "action": reverse("quarter_report", args=entry),
+            "failed": False,
+        },
         status=403,
     )
 
