@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from indicators.access import principal, require, visible_indicators
@@ -90,6 +91,7 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def book_download(request: HttpRequest, pk: int) -> FileResponse:
     book = book_for_user(request, pk)
     if book.status != Book.Status.DONE or not book.file:

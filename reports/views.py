@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from indicators import thai
@@ -44,6 +45,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def indicator_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = sheet_for_user(request.user, pk)
     indicator = sheet.indicator

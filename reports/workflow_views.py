@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.access import get_indicator_for_user, principal, require, visible_indicators
@@ -276,6 +277,7 @@ def evidence_for_user(request, evidence_id) -> EvidenceFile:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_for_user(request, evidence_id)
     response = FileResponse(

@@ -7,16 +7,12 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from indicators.models import FiscalQuarter, Indicator, Role
-from reports.models import Book, EvidenceFile, QuarterReport
-from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
-from tests.web import changed_tables, db_snapshot, parse_page, route_url, routes
+from reports.models import QuarterReport
+from tests.factories import make_indicator, make_unit
+from tests.web import changed_tables, db_snapshot, make_world, parse_page, portal_urls, project_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -32,79 +28,7 @@ def marker(name: str) -> str:
 
 @pytest.fixture
 def world(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    year = make_fiscal_year(2568)
-    for quarter in (1, 2, 3, 4):
-        FiscalQuarter.objects.create(fiscal_year=year, quarter=quarter, due_date=f"2099-0{quarter}-15")
-    unit = make_unit("5016", "สำนักงานเขตธนบุรี")
-    indicator = make_indicator(year, unit, code="0685")
-    users = {
-        "staff": make_user("somchai", Role.UNIT_STAFF, [unit]),
-        "auditor": make_user("auditor", Role.AUDITOR),
-        "executive": make_user("executive", Role.EXECUTIVE),
-        "admin": make_user("admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True),
-    }
-    submitted = make_report(
-        indicator, 1, "30", "ส่งแล้ว", status="submitted", submitted_at=timezone.now(), version=4
-    )
-    make_report(indicator, 2, "60", "ผ่านแล้ว", status="accepted", version=2)
-    draft = make_report(indicator, 3, "70", "ร่าง", version=1)
-    evidence = EvidenceFile(report=draft, original_name="a.pdf", content_type="application/pdf", size=42)
-    evidence.file.save("a", ContentFile(PDF_BYTES), save=False)
-    evidence.save()
-    book = Book(title="เล่ม", ordered_by=users["executive"], status=Book.Status.DONE, total=1)
-    book.file.save("book.pdf", ContentFile(PDF_BYTES))
-    return {
-        "indicator": indicator,
-        "unit": unit,
-        "users": users,
-        "submitted": submitted,
-        "draft": draft,
-        "evidence": evidence,
-        "book": book,
-    }
-
-
-def sample_values(world) -> dict:
-    """A real object for every argument a URL takes: the report states each action needs."""
-    quarters = {"quarter_review": 1, "quarter_reopen": 2, "quarter_report": 3, "quarter_autosave": 3}
-
-    def first_pk(route):
-        model = route.model or Indicator
-        return str(model._base_manager.order_by("pk").values_list("pk", flat=True).first() or 1)
-
-    def history_args(route):
-        record = route.model.history.order_by("history_id").first()
-        return [str(record.id), str(record.history_id)] if record else ["1", "1"]
-
-    return {
-        "args": history_args,
-        "pk": lambda route: world["book"].pk if route.name.startswith("book") else world["indicator"].pk,
-        "quarter": lambda route: quarters[route.name],
-        "evidence_id": world["evidence"].pk,
-        "code": world["unit"].code,
-        "object_id": first_pk,
-        "id": first_pk,
-        "content_type_id": ContentType.objects.get_for_model(Indicator).pk,
-        "app_label": "indicators",
-    }
-
-
-def project_urls(world) -> list[tuple[str, str]]:
-    urls, unnamed = [], []
-    for route in routes():
-        url = route_url(route, sample_values(world))
-        if url is None:
-            unnamed.append(route.description)
-        else:
-            urls.append((route.name or route.description, url))
-    # Only the admin's catch-all (it answers 404 or the sign-in page) has no name.
-    assert unnamed == ["admin/(?P<url>.*)$"], unnamed
-    return urls
-
-
-def portal_urls(urls):
-    return [(name, url) for name, url in urls if not url.startswith("/admin/")]
+    return make_world(settings, tmp_path)
 
 
 def forged_body(world) -> dict:
