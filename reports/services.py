@@ -4,6 +4,7 @@ Every write checks the quarter's lock and the report's version inside one
 transaction: nothing is silently overwritten.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -186,6 +187,17 @@ def review_report(
     return audit
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut before a letter whose marks would
+    be cut off (Thai vowels and tone marks follow their consonant), with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > 0 and unicodedata.category(text[end]) == "Mn":
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
 @transaction.atomic
 def reopen_report(report: QuarterReport, user, reason: str) -> None:
     """An administrator hands an accepted report back to its unit, saying why."""
@@ -198,7 +210,9 @@ def reopen_report(report: QuarterReport, user, reason: str) -> None:
     report.status = QuarterReport.Status.RETURNED
     report.return_comment = reason
     report._history_user = user
-    report._change_reason = reason
+    # The whole reason is the report's return comment (and in its history); the
+    # history's change-reason column holds 100 characters.
+    report._change_reason = shortened(reason, 100)
     report.save()
 
 

@@ -58,8 +58,8 @@ def reauthenticate(request: HttpRequest) -> bool:
     """Sign the user in again from the credentials typed on the "session expired" page."""
     username = request.POST.get("reauth_username", "")
     password = request.POST.get("reauth_password", "")
-    if not username or not password:
-        return False
+    if not username or not password or "\x00" in username + password:
+        return False  # (NUL: no account has it, and PostgreSQL refuses it in a query)
     user = authenticate(request, username=username, password=password)
     if user is None:
         return False
@@ -152,8 +152,11 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     report = by_quarter(indicator.reports.all()).get(quarter)
     form = QuarterReportForm(request.POST, indicator=indicator)
     form.is_valid()
-    if "narrative" in form.errors and form.errors.as_data()["narrative"][0].code == "max_length":
-        return JsonResponse({"error": "invalid", "message": form.errors["narrative"][0]}, status=400)
+    # A draft keeps text the entry form would refuse (HTML tags, a missing result), but
+    # not text that cannot be stored: too long, or with NUL characters.
+    for error in form.errors.as_data().get("narrative", []):
+        if error.code in ("max_length", "null_characters_not_allowed"):
+            return JsonResponse({"error": "invalid", "message": error.messages[0]}, status=400)
     if "version" not in form.cleaned_data:
         return JsonResponse(
             {"error": "invalid", "message": _("The page is out of date: reload it.")}, status=400
@@ -369,7 +372,11 @@ def quarter_reopen(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
     report = get_object_or_404(QuarterReport, indicator=indicator, quarter=quarter)
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give a reason for reopening the quarter."))
+        error = form.errors.as_data()["reason"][0]
+        if error.code == "required":
+            messages.error(request, _("Give a reason for reopening the quarter."))
+        else:
+            messages.error(request, error.messages[0])
     else:
         try:
             services.reopen_report(report, request.user, form.cleaned_data["reason"])
