@@ -199,12 +199,13 @@ def same_site_path(href: str, base: str) -> str | None:
 # --- the database ------------------------------------------------------------------------------
 
 
-def db_snapshot() -> dict[str, list[str]]:
-    """Every row of every table (sessions aside: signing in and reading pages write them)."""
+def db_snapshot(app_labels: tuple[str, ...] | None = None) -> dict[str, list[str]]:
+    """Every row of every table, or of the apps named (sessions aside: signing in and
+    reading pages write them)."""
     return {
         model._meta.label: sorted(repr(row) for row in model._base_manager.values_list())
         for model in apps.get_models()
-        if model is not Session
+        if model is not Session and (app_labels is None or model._meta.app_label in app_labels)
     }
 
 
