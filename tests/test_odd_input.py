@@ -159,12 +159,22 @@ def test_nul_in_the_reopening_reason_is_refused(world):
     assert "อักขระ NUL" in client.get(response.url).text
 
 
-def test_nul_in_a_book_order_query(world):
+@pytest.mark.parametrize("query", ["q=%00&unit=%00", "q=\x00", "a\x00=1", "q=ก\x00"])
+def test_nul_in_a_book_order_query(world, query):
     client = as_user(world["users"]["executive"])
     before = db_snapshot()
-    response = client.post(reverse("book_order"), {"query": "q=%00&unit=%00"})
-    assert response.status_code in (302, 400)
+    response = client.post(reverse("book_order"), {"query": query})
+    assert response.status_code == 302 and response.url == reverse("indicator_list")
     assert changed_tables(before, db_snapshot()) == []
+    assert "อักขระ NUL" in client.get(response.url).text
+
+
+@pytest.mark.parametrize("query", ["q=a\r\nX-Injected: 1", "q=%0d%0aX-Injected:%201", "year=\n"])
+def test_line_breaks_in_a_book_order_query_stay_out_of_the_headers(world, query):
+    response = as_user(world["users"]["executive"]).post(reverse("book_order"), {"query": query})
+    assert response.status_code == 302
+    assert "\n" not in response["Location"] and "\r" not in response["Location"]
+    assert "X-Injected" not in response.headers
 
 
 def test_nul_when_signing_in_again_after_the_session_expired(world):

@@ -10,6 +10,7 @@ rolled back after it, so every example starts from the same rows.
 
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reports.models import AuditScore, QuarterReport
+from reports.models import AuditScore, Book, QuarterReport
 from tests.web import changed_tables, db_snapshot, make_world
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +321,21 @@ def test_the_unit_page_takes_any_year(world, clients, role, year, extra):
     response = client.get(url, {"year": year, "x": extra})
     nul = "\x00" in year + extra
     assert response.status_code == (400 if nul else 200)
+
+
+@EXAMPLES
+@given(
+    parameters=st.dictionaries(st.sampled_from(LIST_PARAMETERS + ["x"]), texts, max_size=4),
+    raw=st.one_of(st.just(""), odd_text),
+)
+@example(parameters={}, raw="q=a\r\nX-Injected: 1")
+@example(parameters={"q": "\x00"}, raw="")
+def test_ordering_a_book_takes_any_filter_query(world, clients, parameters, raw):
+    """The list's filters travel to the book order as one posted text: encoded, or typed."""
+    query = urlencode(parameters) + ("&" + raw if raw else "")
+    with rolled_back():
+        response = clients["executive"].post(reverse("book_order"), {"query": query})
+        assert response.status_code == 302
+        assert not {"\r", "\n", "\x00"} & set(response["Location"])
+        for book in Book.objects.all():
+            assert "\x00" not in book.query + book.title + book.description
