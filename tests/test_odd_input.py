@@ -60,15 +60,14 @@ def test_nul_in_a_url_part_is_not_found(world):
 
 
 def test_nul_in_any_query_parameter_is_a_bad_request(world):
-    """Every URL of the portal and the admin, as each role: a NUL anywhere in the query
-    string (value or name) is refused with a message, before any view reads it."""
+    """Every URL of the portal and the admin, signed in or not: a NUL anywhere in the
+    query string (value or name) is refused with a message, before any view reads it."""
     urls = [url for name, url in project_urls(world) if name not in ("logout",)]
-    for role in ("staff", "auditor", "admin"):
-        client = as_user(world["users"][role])
+    for client in (Client(), as_user(world["users"]["admin"])):
         for url in urls:
             for query in ("unit=%00", "q=a%00b", "%00=1"):
                 response = client.get(f"{url}?{query}")
-                assert response.status_code == 400, (role, url, query)
+                assert response.status_code == 400, (url, query)
     response = client.get(reverse("review_queue") + "?unit=%00")
     assert "อักขระ NUL" in response.text
 

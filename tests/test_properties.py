@@ -25,7 +25,7 @@ from tests.web import changed_tables, db_snapshot, make_world
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     database=None,  # nothing written into the working tree
     suppress_health_check=[
