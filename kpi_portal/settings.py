@@ -141,7 +141,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in safety (django-axes). Failures are counted per username *and* address
-# together, never per address alone: a whole city hall shares one public address.
+# together: a whole city hall shares one public address. Against password spraying
+# (a few passwords tried on every account) a second, much higher limit counts the
+# failures of all usernames from one address (kpi_portal.sign_in_limits); browsers
+# that signed in successfully as the user before are exempt from that one.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -151,6 +154,9 @@ AXES_FAILURE_LIMIT = env_positive_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_positive_int("AXES_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kpi_portal.session_views.lockout_response"
+AXES_HANDLER = "kpi_portal.sign_in_limits.PortalAxesHandler"
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_positive_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 100)
+SIGN_IN_KNOWN_BROWSER_DAYS = env_positive_int("SIGN_IN_KNOWN_BROWSER_DAYS", 90)
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (sliding expiry:
 # kpi_portal.middleware.SlidingSessionMiddleware pushes the server-side expiry back,
