@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kpi_portal",
     "axes",
     "csp",
@@ -89,6 +92,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Two-factor sign-in: which device verified this session, then the gate that
+    # keeps unverified users (auditors, administrators, anyone with a device) out.
+    "django_otp.middleware.OTPMiddleware",
+    "kpi_portal.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -157,6 +164,16 @@ AXES_LOCKOUT_CALLABLE = "kpi_portal.session_views.lockout_response"
 AXES_HANDLER = "kpi_portal.sign_in_limits.PortalAxesHandler"
 SIGN_IN_ADDRESS_FAILURE_LIMIT = env_positive_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 100)
 SIGN_IN_KNOWN_BROWSER_DAYS = env_positive_int("SIGN_IN_KNOWN_BROWSER_DAYS", 90)
+
+# Two-factor sign-in (django-otp): TOTP apps plus one-time recovery codes. Required
+# for auditors, administrators and anyone who may open the admin site; optional for
+# the other roles (kpi_portal.two_factor). A wrong code doubles the wait before the
+# next try (1, 2, 4, 8 ... seconds, django-otp's throttling).
+OTP_TOTP_ISSUER = "KPI Portal"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+TWO_FACTOR_RECOVERY_CODES = 10
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (sliding expiry:
 # kpi_portal.middleware.SlidingSessionMiddleware pushes the server-side expiry back,
