@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from indicators.access import principal, require, visible_indicators
 from indicators.models import QUARTERS, FiscalYear, OrgUnit
+from kpi_portal import two_factor
 from reports import services
 from reports.forms import QuarterReportForm, ReopenForm, ReviewForm, report_initial
 from reports.models import EvidenceFile, QuarterReport
@@ -60,7 +61,13 @@ def reauthenticate(request: HttpRequest) -> bool:
     user = authenticate(request, username=username, password=password)
     if user is None:
         return False
+    # Two-factor sign-in: who needs a second factor types its code here too.
+    check = two_factor.check_code(user, request.POST.get("reauth_code", ""))
+    if check.device is None and two_factor.code_needed(user):
+        return False
     login(request, user)
+    if check.device is not None:
+        two_factor.complete_sign_in(request, check.device)
     return True
 
 
@@ -192,7 +199,7 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
 
 def resubmit_fields(request: HttpRequest) -> list[tuple[str, str]]:
     """What the user posted, to put back into a form (files cannot be re-sent)."""
-    hidden = {"csrfmiddlewaretoken", "reauth_username", "reauth_password"}
+    hidden = {"csrfmiddlewaretoken", "reauth_username", "reauth_password", "reauth_code"}
     return [(name, value) for name, value in request.POST.items() if name not in hidden]
 
 
