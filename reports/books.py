@@ -22,7 +22,8 @@ import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,7 +121,8 @@ def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
             worker=worker,
             lease_until=now + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
             attempts=F("attempts") + 1,
-            done_count=0,
+            # done_count is kept: the sheets already done are reused, and the book's
+            # progress, the sum of its chunks' counts, must not move backwards.
             reused_count=0,
         )
     )
@@ -181,7 +183,7 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
         still_ours = BookChunk.objects.filter(
             pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
         ).update(
-            done_count=number,
+            done_count=Greatest("done_count", Value(number)),
             reused_count=reused,
             lease_until=timezone.now() + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
         )
@@ -238,7 +240,8 @@ def recover_stalled_chunks(worker: str = "") -> int:
 
 
 def progress(book: Book) -> int:
-    """Sheets rendered or reused so far."""
+    """Sheets rendered or reused so far. It never decreases: a chunk taken back keeps
+    its count, and its sheets already done are reused."""
     if book.status == Book.Status.DONE:
         return book.total
     return book.chunks.aggregate(n=Sum("done_count"))["n"] or 0

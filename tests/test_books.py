@@ -171,6 +171,32 @@ def test_a_restarted_worker_takes_its_chunks_back_at_once(registry):
     assert BookChunk.objects.get(pk=chunk.pk).attempts == 2
 
 
+def test_progress_never_moves_backwards_when_a_chunk_is_taken_back(registry, monkeypatch):
+    book = order(registry)
+    chunk = book.chunks.get(index=0)
+    # A worker took the first chunk, rendered one sheet, and died.
+    assert books.claim_chunk(chunk.pk, "dead-worker") is not None
+    BookChunk.objects.filter(pk=chunk.pk).update(done_count=1)
+    samples = [books.progress(book)]
+    BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert books.recover_stalled_chunks() == 1
+    samples.append(books.progress(book))
+
+    render_sheet = books.render_sheet
+
+    def sampling_render_sheet(indicator, existing):
+        samples.append(books.progress(book))  # what the book's page shows meanwhile
+        return render_sheet(indicator, existing)
+
+    monkeypatch.setattr(books, "render_sheet", sampling_render_sheet)
+    run_workers("live-worker")
+    book.refresh_from_db()
+    samples.append(books.progress(book))
+    assert book.status == Book.Status.DONE
+    assert samples[0] == 1 and samples[-1] == 6 and len(samples) == 2 + 6 + 1
+    assert samples == sorted(samples), samples
+
+
 def test_only_executives_and_administrators_order_books(registry, client):
     staff = make_user("staff", Role.UNIT_STAFF, [registry["indicators"][0].org_unit])
     client.force_login(staff)
