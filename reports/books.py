@@ -5,10 +5,11 @@ A book is cut into chunks; each chunk is a task (reports/tasks.py) that renders
 its sheets, reusing a sheet's earlier PDF when the sheet's content has not
 changed (same fingerprint). A chunk holds a lease that its worker renews after
 every sheet; a chunk whose lease ran out, or whose worker restarted, is handed
-to another worker (``recover_stalled_chunks``). Rendering a sheet twice is
-harmless, and the book is assembled from the chunks' final lists, so every
-sheet appears exactly once. The last chunk to finish queues the assembly:
-cover, table of contents (also the PDF's outline), then the sheets.
+to another worker (``recover_stalled_chunks``), and the task its dead worker
+left "running" is marked failed. Rendering a sheet twice is harmless, and the
+book is assembled from the chunks' final lists, so every sheet appears exactly
+once. The last chunk to finish queues the assembly: cover, table of contents
+(also the PDF's outline), then the sheets.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ import logging
 from datetime import timedelta
 from functools import cache
 from itertools import groupby
+from traceback import format_exception_only
 
 import pikepdf
 from django.conf import settings
@@ -28,6 +30,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from weasyprint import HTML
 
 from reports.models import Book, BookChunk, SheetRender
@@ -38,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 SHEET_TEMPLATE = "reports/indicator_pdf.html"
 MAX_ATTEMPTS = 3
+
+
+class WorkerLost(Exception):
+    """Recorded in the task table for a task whose worker died while running it."""
 
 
 @cache
@@ -160,6 +168,12 @@ def render_chunk(chunk_id: int, worker: str) -> str:
     return outcome
 
 
+def chunk_label(chunk: BookChunk) -> str:
+    """How the log names a chunk: "Book 12 part 2/3 (25 sheets)"."""
+    parts = BookChunk.objects.filter(book_id=chunk.book_id).count()
+    return f"Book {chunk.book_id} part {chunk.index + 1}/{parts} ({len(chunk.indicator_ids)} sheets)"
+
+
 def render_claimed_chunk(chunk_id: int, worker: str) -> str:
     chunk = claim_chunk(chunk_id, worker)
     if chunk is None:
@@ -213,30 +227,77 @@ def queue_assembly(book_id: int) -> None:
     assemble_book.enqueue(book_id)
 
 
-def recover_stalled_chunks(worker: str = "") -> int:
-    """Queue again the chunks whose worker died: lease run out, or held by ``worker``
-    (a worker that has just restarted holds nothing). Returns how many."""
+def requeue(chunks, chunk_id: int, **changes) -> bool:
+    """Make the running chunk selected by ``chunks`` pending again, with a new task
+    for it; False when the selection no longer matches (someone else moved it)."""
     from reports.tasks import render_book_chunk
 
+    with transaction.atomic():
+        released = chunks.update(status=BookChunk.Status.PENDING, worker="", lease_until=None, **changes)
+        if released:
+            render_book_chunk.enqueue(chunk_id)
+    return bool(released)
+
+
+def recover_stalled_chunks(worker: str = "") -> int:
+    """Queue again the chunks whose worker died: lease run out, or held by ``worker``,
+    which calls this between tasks and so holds nothing now (it has restarted).
+    Returns how many."""
     now = timezone.now()
     stalled = Q(lease_until__lt=now)
     if worker:
         stalled |= Q(worker=worker)
     recovered = 0
     for chunk in BookChunk.objects.filter(status=BookChunk.Status.RUNNING).filter(stalled):
-        with transaction.atomic():
-            released = BookChunk.objects.filter(
-                pk=chunk.pk,
-                status=BookChunk.Status.RUNNING,
-                worker=chunk.worker,
-                lease_until=chunk.lease_until,
-            ).update(status=BookChunk.Status.PENDING, worker="", lease_until=None)
-            if released:
-                render_book_chunk.enqueue(chunk.pk)
-                recovered += 1
-    if recovered:
-        logger.warning("Handed %d abandoned book chunks to the workers again", recovered)
+        held = BookChunk.objects.filter(
+            pk=chunk.pk, status=BookChunk.Status.RUNNING, worker=chunk.worker, lease_until=chunk.lease_until
+        )
+        if requeue(held, chunk.pk):
+            recovered += 1
+            logger.warning(
+                "%s: queued again, as its worker %r %s",
+                chunk_label(chunk),
+                chunk.worker,
+                "has restarted" if chunk.worker == worker else "stopped renewing its lease",
+            )
+            fail_abandoned_tasks(chunk.worker, chunk_id=chunk.pk)
+    if worker:
+        fail_abandoned_tasks(worker)
     return recovered
+
+
+def fail_abandoned_tasks(worker: str, chunk_id: int | None = None) -> int:
+    """Mark failed the tasks that ``worker`` was running when it died (those of
+    ``chunk_id``, or all), so that the task table does not show them running forever."""
+    from reports.tasks import render_book_chunk
+
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    if chunk_id is not None:
+        running = running.filter(task_path=render_book_chunk.module_path)
+    abandoned = [
+        task.pk
+        for task in running.only("worker_ids", "args_kwargs")
+        if task.worker_ids
+        and task.worker_ids[-1] == worker
+        and (chunk_id is None or task.args_kwargs.get("args") == [chunk_id])
+    ]
+    if not abandoned:
+        return 0
+    error = WorkerLost(f"worker {worker!r} stopped (killed or lost) while running this task")
+    failed = DBTaskResult.objects.filter(pk__in=abandoned, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+        traceback="".join(format_exception_only(error)),
+    )
+    if failed:
+        logger.warning(
+            "Marked failed %d task(s) that worker %r left running: %s",
+            failed,
+            worker,
+            ", ".join(str(pk) for pk in abandoned),
+        )
+    return failed
 
 
 def progress(book: Book) -> int:

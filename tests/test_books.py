@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from indicators.models import Indicator, Role
@@ -161,14 +163,47 @@ def test_a_dead_workers_chunk_is_redone_after_its_lease_runs_out(registry):
     assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
 
 
+def chunk_task(chunk) -> DBTaskResult:
+    """The task (row of django-tasks-db's table) queued for ``chunk`` when the book was ordered."""
+    (task,) = [
+        task
+        for task in DBTaskResult.objects.filter(task_path="reports.tasks.render_book_chunk")
+        if task.args_kwargs["args"] == [chunk.pk]
+    ]
+    return task
+
+
 def test_a_restarted_worker_takes_its_chunks_back_at_once(registry):
     book = order(registry)
     chunk = book.chunks.get(index=0)
+    task = chunk_task(chunk)
+    task.claim("worker-1")
     assert books.claim_chunk(chunk.pk, "worker-1") is not None  # then the process was killed
     run_workers("worker-1")  # the same worker, restarted
     book.refresh_from_db()
     assert book.status == Book.Status.DONE
     assert BookChunk.objects.get(pk=chunk.pk).attempts == 2
+    # The killed run is not left "running" in the task table.
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED and "worker-1" in task.traceback
+
+
+def test_a_dead_workers_task_is_marked_failed_when_its_chunk_is_recovered(registry):
+    book = order(registry)
+    chunk = book.chunks.get(index=1)
+    task = chunk_task(chunk)
+    task.claim("dead-worker")
+    assert books.claim_chunk(chunk.pk, "dead-worker") is not None  # and the worker was never seen again
+    BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED
+    assert task.exception_class_path == "reports.books.WorkerLost" and "dead-worker" in task.traceback
+    assert task.finished_at is not None
 
 
 def test_progress_never_moves_backwards_when_a_chunk_is_taken_back(registry, monkeypatch):
@@ -224,38 +259,68 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_killing_a_worker_process_mid_book(registry, settings):
-    """A real worker process is killed while it renders; after a restart the book completes."""
-    book = order(registry)
-    env = {
+def worker_environment(settings) -> dict:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(),
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    command = [sys.executable, "manage.py", "book_worker", "--worker-id", "killed-worker", "-v", "0"]
-    worker = subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=env)
+
+
+def worker_command(worker_id: str, verbosity: int = 0) -> list[str]:
+    return [sys.executable, "manage.py", "book_worker", "--worker-id", worker_id, "-v", str(verbosity)]
+
+
+def start_worker_and_wait_for_a_sheet(
+    book, worker_id: str, env: dict, verbosity: int = 0
+) -> subprocess.Popen:
+    """A real worker process (its log in ``stderr``), once it has rendered the first sheet of a chunk."""
+    worker = subprocess.Popen(
+        worker_command(worker_id, verbosity),
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not BookChunk.objects.filter(book=book, done_count__gte=1).exists():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(
+                "the worker exited early" if worker.poll() is not None else "the worker rendered nothing"
+            )
+        time.sleep(0.05)
+    return worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_a_worker_process_mid_book(registry, settings):
+    """A real worker process is killed while it renders; after a restart the book completes."""
+    book = order(registry)
+    env = worker_environment(settings)
+    worker = start_worker_and_wait_for_a_sheet(book, "killed-worker", env)
     try:
-        deadline = time.monotonic() + 120
-        while not BookChunk.objects.filter(book=book, done_count__gte=1).exists():
-            assert worker.poll() is None, "the worker exited early"
-            assert time.monotonic() < deadline, "the worker rendered nothing"
-            time.sleep(0.05)
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
+        worker.communicate(timeout=30)
     finally:
         if worker.poll() is None:
             worker.kill()
     book.refresh_from_db()
     assert book.status != Book.Status.DONE
-    restarted = subprocess.run([*command, "--once"], cwd=django_settings.BASE_DIR, env=env, timeout=300)
+    (killed_task,) = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    command = [*worker_command("killed-worker"), "--once"]
+    restarted = subprocess.run(command, cwd=django_settings.BASE_DIR, env=env, timeout=300)
     assert restarted.returncode == 0
     book.refresh_from_db()
     assert book.status == Book.Status.DONE, book.error
     reader = PdfReader(io.BytesIO(open(book.file.path, "rb").read()))
     titles = [title for depth, title, _ in outline_titles(reader) if depth == 2]
     assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    # The task table tells the truth: the killed run failed, nothing is left running.
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    killed_task.refresh_from_db()
+    assert killed_task.status == TaskResultStatus.FAILED and "killed-worker" in killed_task.traceback
 
 
 def test_a_units_page_groups_its_indicators_by_agreement_dimension(registry, client):
