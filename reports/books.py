@@ -6,19 +6,22 @@ its sheets, reusing a sheet's earlier PDF when the sheet's content has not
 changed (same fingerprint). A chunk holds a lease that its worker renews after
 every sheet; a chunk whose lease ran out, or whose worker restarted, is handed
 to another worker (``recover_stalled_chunks``), and the task its dead worker
-left "running" is marked failed. Rendering a sheet twice is harmless, and the
-book is assembled from the chunks' final lists, so every sheet appears exactly
-once. The last chunk to finish queues the assembly: cover, table of contents
-(also the PDF's outline), then the sheets.
+left "running" is marked failed. A worker asked to stop hands its chunk back
+after the current sheet (``hand_back``). Rendering a sheet twice is harmless,
+and the book is assembled from the chunks' final lists, so every sheet appears
+exactly once. The last chunk to finish queues the assembly: cover, table of
+contents (also the PDF's outline), then the sheets.
 """
 
 import hashlib
 import io
 import logging
+import time
 from datetime import timedelta
 from functools import cache
 from itertools import groupby
 from traceback import format_exception_only
+from types import SimpleNamespace
 
 import pikepdf
 from django.conf import settings
@@ -42,6 +45,11 @@ logger = logging.getLogger(__name__)
 
 SHEET_TEMPLATE = "reports/indicator_pdf.html"
 MAX_ATTEMPTS = 3
+
+# Set by book_worker's SIGTERM/SIGINT handler, read before each sheet. A plain
+# attribute, not a threading.Event: a signal handler must not take a lock that the
+# code it interrupted may hold.
+worker_stop = SimpleNamespace(requested=False)
 
 
 class WorkerLost(Exception):
@@ -177,10 +185,15 @@ def chunk_label(chunk: BookChunk) -> str:
 def render_claimed_chunk(chunk_id: int, worker: str) -> str:
     chunk = claim_chunk(chunk_id, worker)
     if chunk is None:
+        logger.debug("Book chunk %d is done or held by another worker: skipped", chunk_id)
         return "skipped"
+    label = chunk_label(chunk)
     if chunk.attempts > MAX_ATTEMPTS:
+        logger.error("%s: failed %d times, so the book fails", label, MAX_ATTEMPTS)
         fail_book(chunk.book_id, _("A part of the book failed %(count)d times.") % {"count": MAX_ATTEMPTS})
         return "failed"
+    logger.info("%s: rendering, attempt %d", label, chunk.attempts)
+    started = time.monotonic()
     queryset = sheet_queryset().select_related("annual_summary").filter(pk__in=chunk.indicator_ids)
     indicators = {indicator.pk: indicator for indicator in queryset}
     existing = {
@@ -189,6 +202,14 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
     }
     render_ids, reused = [], 0
     for number, pk in enumerate(chunk.indicator_ids, start=1):
+        if worker_stop.requested:
+            if hand_back(chunk, worker):
+                logger.info(
+                    "%s: handed back after %d sheets as this worker is stopping; any worker takes it now",
+                    label,
+                    number - 1,
+                )
+            return "handed back"
         indicator = indicators.get(pk)
         if indicator is not None:  # an indicator deleted since the order is left out
             render, was_reused = render_sheet(indicator, existing)
@@ -202,22 +223,33 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
             lease_until=timezone.now() + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
         )
         if not still_ours:
+            logger.warning("%s: this worker's lease ran out and another worker took it over", label)
             return "lost lease"
     with transaction.atomic():
         finished = BookChunk.objects.filter(
             pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
         ).update(status=BookChunk.Status.DONE, render_ids=render_ids, lease_until=None)
         if not finished:
+            logger.warning("%s: this worker's lease ran out and another worker took it over", label)
             return "lost lease"
         book = Book.objects.select_for_update().get(pk=chunk.book_id)
-        if (
+        last = (
             book.status == Book.Status.RENDERING
             and not book.chunks.exclude(status=BookChunk.Status.DONE).exists()
-        ):
+        )
+        if last:
             book.status = Book.Status.ASSEMBLING
             book.save(update_fields=["status"])
             # The task is a row in this same database: it becomes visible on commit.
             queue_assembly(book.pk)
+    logger.info(
+        "%s: done in %.1f s (%d sheets rendered, %d unchanged and reused)%s",
+        label,
+        time.monotonic() - started,
+        len(render_ids) - reused,
+        reused,
+        "; it was the last part, the book's assembly is queued" if last else "",
+    )
     return "done"
 
 
@@ -237,6 +269,13 @@ def requeue(chunks, chunk_id: int, **changes) -> bool:
         if released:
             render_book_chunk.enqueue(chunk_id)
     return bool(released)
+
+
+def hand_back(chunk: BookChunk, worker: str) -> bool:
+    """Queue ``worker``'s chunk again at once because the worker is stopping. Not a
+    failed attempt; the sheets it did are reused by whoever takes the chunk."""
+    held = BookChunk.objects.filter(pk=chunk.pk, status=BookChunk.Status.RUNNING, worker=worker)
+    return requeue(held, chunk.pk, attempts=F("attempts") - 1)
 
 
 def recover_stalled_chunks(worker: str = "") -> int:
@@ -309,6 +348,7 @@ def progress(book: Book) -> int:
 
 
 def fail_book(book_id: int, message: str) -> None:
+    logger.error("Book %d failed: %s", book_id, message)
     Book.objects.filter(pk=book_id).exclude(status=Book.Status.DONE).update(
         status=Book.Status.FAILED, error=message[:2000], finished_at=timezone.now()
     )
@@ -346,6 +386,7 @@ def assemble(book_id: int) -> str:
     book = Book.objects.select_related("ordered_by").get(pk=book_id)
     if book.status != Book.Status.ASSEMBLING:
         return "skipped"
+    logger.info("Book %d: assembling %d sheets", book.pk, book.total)
     with override(settings.LANGUAGE_CODE):
         return assemble_book_pdf(book)
 
@@ -381,6 +422,7 @@ def assemble_book_pdf(book: Book) -> str:
         book.status = Book.Status.DONE
         book.finished_at = timezone.now()
         book.save()
+    logger.info("Book %d: ready, %d pages (%s)", book.pk, total_pages, book.file.name)
     return "done"
 
 

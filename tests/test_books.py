@@ -232,6 +232,46 @@ def test_progress_never_moves_backwards_when_a_chunk_is_taken_back(registry, mon
     assert samples == sorted(samples), samples
 
 
+def test_a_signal_stops_the_worker_after_the_current_sheet(registry, settings, monkeypatch):
+    """In this process: SIGTERM arrives while the first sheet renders (SIGINT, and real
+    processes, are tested below)."""
+    settings.BOOK_CHUNK_SIZE = 3
+    book = order(registry)
+    first, second = book.chunks.order_by("index")
+    rendered = []
+    render_sheet = books.render_sheet
+
+    def signalling_render_sheet(indicator, existing):
+        rendered.append(indicator.pk)
+        if len(rendered) == 1:
+            signal.raise_signal(signal.SIGTERM)
+        return render_sheet(indicator, existing)
+
+    monkeypatch.setattr(books, "render_sheet", signalling_render_sheet)
+    handler = signal.getsignal(signal.SIGTERM)
+    run_workers("stopping-worker")
+    assert signal.getsignal(signal.SIGTERM) == handler  # the worker put the test process's handler back
+    assert rendered == [first.indicator_ids[0]]  # the current sheet, and nothing after it
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.worker, first.lease_until) == (BookChunk.Status.PENDING, "", None)
+    assert first.done_count == 1
+    assert first.attempts == 0  # being stopped is not a failed attempt
+    assert (second.status, second.attempts) == (BookChunk.Status.PENDING, 0)
+    # Handed back at once: both chunks are queued, for any worker, without waiting for a lease.
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert sorted(task.args_kwargs["args"] for task in ready) == sorted([[first.pk], [second.pk]])
+
+    run_workers("second-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    assert sorted(rendered[1:]) == sorted(i.pk for i in registry["indicators"])
+    assert SheetRender.objects.count() == 6  # the sheet done before the stop was reused
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+
+
 def test_only_executives_and_administrators_order_books(registry, client):
     staff = make_user("staff", Role.UNIT_STAFF, [registry["indicators"][0].org_unit])
     client.force_login(staff)
@@ -321,6 +361,52 @@ def test_killing_a_worker_process_mid_book(registry, settings):
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
     killed_task.refresh_from_db()
     assert killed_task.status == TaskResultStatus.FAILED and "killed-worker" in killed_task.traceback
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_worker_process_stops_on_the_first_signal_after_the_current_sheet(registry, settings, signum):
+    """As a service manager (SIGTERM) or an operator (Ctrl+C, SIGINT) stops a worker."""
+    settings.BOOK_CHUNK_SIZE = 3  # chunks of 3 and 1 sheets: the signal lands inside the first
+    indicators = registry["indicators"][:4]
+    book = order(registry, indicators)
+    first, second = book.chunks.order_by("index")
+    worker = start_worker_and_wait_for_a_sheet(
+        book, "stopped-worker", worker_environment(settings), verbosity=1
+    )
+    try:
+        worker.send_signal(signum)
+        signalled = time.monotonic()
+        _out, log = worker.communicate(timeout=30)
+        stopped_after = time.monotonic() - signalled
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0
+    assert stopped_after < 15  # a sheet takes about a second; systemd waits 90 s before SIGKILL
+    # The sheet being rendered was finished, nothing after it was started...
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert 1 <= first.done_count <= 2 and 1 <= SheetRender.objects.count() <= 2
+    assert set(SheetRender.objects.values_list("indicator", flat=True)) <= set(first.indicator_ids[:2])
+    # ...and the chunk was handed back: queued for any worker now, not when a lease runs out.
+    assert (first.status, first.worker, first.lease_until) == (BookChunk.Status.PENDING, "", None)
+    assert (second.status, second.attempts) == (BookChunk.Status.PENDING, 0)
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 2
+    # The log tells an operator what happened.
+    name = signal.Signals(signum).name
+    assert f"{name} received: stopping after the current sheet" in log
+    assert f"Book {book.pk} part 1/2 (3 sheets): handed back after {first.done_count} sheets" in log
+    assert "Book worker 'stopped-worker' stopped" in log
+
+    run_workers("second-worker")  # in this process, which saves starting one
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in indicators]  # every sheet once
+    assert SheetRender.objects.count() == 4  # none rendered twice
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
 
 
 def test_a_units_page_groups_its_indicators_by_agreement_dimension(registry, client):
