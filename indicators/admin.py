@@ -128,24 +128,34 @@ class SupportingProjectInline(admin.TabularInline):
     extra = 0
 
 
-class QuarterReportInline(admin.StackedInline):
+class QuarterReportInline(ShownNotChanged, admin.StackedInline):
     model = QuarterReport
     extra = 0
-    max_num = 4
-    fields = ["quarter", "result", "status", "narrative", "is_late", "return_comment"]
+    fields = [
+        "quarter",
+        "result",
+        "status",
+        "version",
+        "narrative",
+        "is_late",
+        "return_comment",
+        "updated_by",
+    ]
 
 
-class AuditScoreInline(admin.TabularInline):
+class AuditScoreInline(ShownNotChanged, admin.TabularInline):
     model = AuditScore
     extra = 0
-    max_num = 4
-    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment"]
+    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment", "auditor"]
 
 
 class AnnualSummaryInline(admin.StackedInline):
+    """Written here only (no page of the portal writes it): who wrote it is the admin user."""
+
     model = AnnualSummary
     extra = 0
-    fields = ["text"]
+    fields = ["text", "updated_by"]
+    readonly_fields = ["updated_by"]
 
 
 IMPORT_ERRORS_SHOWN = 1000  # the command lists them all
@@ -195,6 +205,15 @@ class IndicatorAdmin(HistoryAdmin):
     @admin.display(description=Indicator._meta.get_field("code").verbose_name, ordering="org_unit__code")
     def full_code(self, obj):
         return obj.full_code
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AnnualSummary:
+            return super().save_formset(request, form, formset, change)
+        for summary in formset.save(commit=False):
+            summary.updated_by = request.user
+            summary.save()
+        for summary in formset.deleted_objects:
+            summary.delete()
 
     def get_urls(self):
         # Before the model's own URLs, whose "<path:object_id>/" would take "import/".
