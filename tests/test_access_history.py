@@ -284,3 +284,33 @@ def test_a_locked_quarter_is_unlocked_before_it_is_deleted(root, quarter):
     assert client.post(url, {"post": "yes"}).status_code == 302
     deleted = FiscalQuarter.history.get(history_type="-")
     assert (deleted.history_user, deleted.due_date) == (admin, datetime.date(2025, 1, 15))
+
+
+# --- the history starts with what is there ------------------------------------------------------
+
+
+def test_the_migration_starts_each_history_with_the_rows_as_they_are(quarter):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill = import_module("indicators.migrations.0003_fill_access_history").fill_access_history
+    unit = make_unit(code="5016")
+    staff = make_user("somchai", Role.UNIT_STAFF, units=[unit])
+    locker = make_user("locker", Role.ADMINISTRATOR)
+    FiscalQuarter.objects.filter(pk=quarter.pk).update(locked_by=locker)
+    # Rows that existed before the history did: none of them has a history row.
+    for model in (FiscalYear, FiscalQuarter, OrgUnit, UnitMembership, User, Group):
+        model.history.all().delete()
+    apps.get_model("indicators", "HistoricalUser_groups").objects.all().delete()
+
+    fill(apps, None)
+
+    first = quarter.history.get()
+    assert (first.history_type, first.history_user, first.locked_by_id) == ("+", None, locker.pk)
+    assert first.due_date == datetime.date(2025, 1, 15)
+    assert UnitMembership.history.get().org_unit_id == unit.pk
+    assert [r.code for r in OrgUnit.history.all()] == ["5016"]
+    assert {g.group.name for g in staff.history.get().groups.all()} == {Role.UNIT_STAFF}
+    assert {g.group.name for g in locker.history.get().groups.all()} == {Role.ADMINISTRATOR}
+    assert Group.history.count() == Group.objects.count() == 2
