@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from weasyprint import HTML
 
+from reports import thai_breaks
 from reports.models import Book, BookChunk, SheetRender
 from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
 from reports.sheet import build_sheet, sheet_queryset
@@ -41,8 +42,8 @@ MAX_ATTEMPTS = 3
 
 @cache
 def assets_version() -> str:
-    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets and fonts."""
-    digest = hashlib.sha256()
+    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets, fonts, Thai line breaks."""
+    digest = hashlib.sha256(thai_breaks.version().encode())
     static = settings.BASE_DIR / "static"
     for path in sorted([*(static / "css").glob("*.css"), *(static / "fonts").glob("*.ttf")]):
         digest.update(path.name.encode())

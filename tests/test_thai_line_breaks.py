@@ -25,7 +25,7 @@ from weasyprint.formatting_structure import boxes
 from indicators.demo.generate import generate
 from indicators.models import Indicator
 from reports import thai_breaks
-from reports.books import book_sheet_html
+from reports.books import assets_version, book_sheet_html
 from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
 from reports.sheet import build_sheet
 
@@ -223,3 +223,14 @@ def test_no_invisible_character_reaches_the_text_layer(seed_pdf):
         assert INVISIBLE.findall(text) == []
     assert "วัดประดิษฐาราม" in "".join(actual_texts)
 
+
+def test_sheets_rendered_with_other_line_breaks_are_not_reused(monkeypatch):
+    """Books reuse a sheet's PDF while its fingerprint holds: it covers the breaking rules."""
+    assets_version.cache_clear()
+    before = assets_version()
+    monkeypatch.setattr(thai_breaks, "version", lambda: "ICU 99.1, rules of another day")
+    assets_version.cache_clear()
+    try:
+        assert assets_version() != before
+    finally:
+        assets_version.cache_clear()
