@@ -11,10 +11,12 @@ script-specific breakers, so they win; libthai's breaks that ICU also allows
 stay. A list number ("4." or "4. ") counts as part of the stretch after it, so
 it never ends a line.
 
-Only stretches that need it get an attribute (attributes on every word cost
-about 7% of a sheet's render; comparing with Pango's own breaks first costs
-about 1% once cached). Results are cached per text: WeasyPrint lays out the
-same pieces of a paragraph several times, and sheets are rendered again.
+Only stretches that need it get an attribute: attributes on every word cost
+about 7% of a sheet's render, while comparing with Pango's own breaks first
+costs about 10% the first time a text is laid out (ICU and Pango's break
+analysis) and about 1% once cached (tools/bench_linebreaks.py). Results are
+cached per text: WeasyPrint lays out the same pieces of a paragraph several
+times, and sheets are rendered again.
 
 Nothing is inserted into the text (no zero-width spaces or word joiners), so
 what extractors read from the PDF, and the /ActualText of reports/pdf.py, stay
