@@ -37,6 +37,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from weasyprint import HTML
 
+from reports import thai_breaks
 from reports.models import Book, BookChunk, SheetRender
 from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
 from reports.sheet import build_sheet, sheet_queryset
@@ -58,8 +59,8 @@ class WorkerLost(Exception):
 
 @cache
 def assets_version() -> str:
-    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets and fonts."""
-    digest = hashlib.sha256()
+    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets, fonts, Thai line breaks."""
+    digest = hashlib.sha256(thai_breaks.version().encode())
     static = settings.BASE_DIR / "static"
     for path in sorted([*(static / "css").glob("*.css"), *(static / "fonts").glob("*.ttf")]):
         digest.update(path.name.encode())
