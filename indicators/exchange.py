@@ -63,6 +63,14 @@ Choices
       ratio, number of shared strings), so that a small file that unpacks to
       gigabytes or millions of strings (a zip bomb) is refused in a moment.
 
+CSV and formulas
+    A spreadsheet opening a CSV runs a cell starting with =, +, -, @, tab or carriage
+    return as a formula. The export writes such text with a leading apostrophe
+    (OWASP's advice on CSV injection); numbers are written as numbers ("-5"). The
+    import reads an apostrophe followed by one of those characters as the text
+    without it, so an export imports back as it was; to keep that exact, text that
+    already starts with apostrophes before such a character gets one more (in the
+    .xlsx too, whose typed cells need no other protection).
 """
 
 import csv
@@ -135,6 +143,8 @@ class UnreadableCell:
 # C0 and C1 control characters except tab, line feed and carriage return, and lone
 # surrogates: PostgreSQL refuses NUL and surrogates; the others have no place in text.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# What makes a spreadsheet run a CSV cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def control_character_error(text: str) -> CellError | None:
@@ -145,6 +155,16 @@ def control_character_error(text: str) -> CellError | None:
         gettext("The cell holds a control character (%(code)s) that cannot be saved: delete it.")
         % {"code": f"U+{ord(found.group()):04X}"}
     )
+
+
+def neutralised(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, behind an apostrophe (OWASP)."""
+    return f"'{text}" if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def unquoted(text: str) -> str:
+    """The inverse of ``neutralised``: the text as it was before the export wrote it."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
 def is_blank(value) -> bool:
@@ -932,6 +952,7 @@ def validate(table: list[tuple[int, list]]) -> Plan:
                     errors.append(RowError(number, column.key, str(error), letters[column.key]))
                     values[column.key] = None
                     continue
+                raw = unquoted(raw)
             if is_blank(raw):
                 if column.required:
                     errors.append(
@@ -1249,10 +1270,14 @@ def export_rows(indicators: QuerySet) -> Iterable[ExportRow]:
 
 
 def csv_cell(value) -> str:
+    """Numbers as numbers ("-5"); text that a spreadsheet would run as a formula
+    behind an apostrophe (see "CSV and formulas" above)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:f}"
+    if isinstance(value, str):
+        return neutralised(value)
     return str(value)
 
 
@@ -1305,7 +1330,10 @@ def xlsx_cell(sheet, column: Column, value):
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("'"):
+            value = neutralised(value)  # so that the import's reading of "'=" gives it back
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # never a formula, even if the text starts with "="
         if column.text:
             cell.number_format = "@"

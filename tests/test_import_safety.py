@@ -1,7 +1,9 @@
-"""The import against files nobody planned for (issue 8): formulas saved without their
-values and cells showing errors (item 4), zip and XML bombs (item 4), NUL and other
-control characters (item 3), numbers that are not numbers."""
+"""The import against files nobody planned for, and the CSV export against formula
+injection (issue 8): formulas saved without their values and cells showing errors
+(item 4), zip and XML bombs (item 4), NUL and other control characters (item 3),
+numbers that are not numbers; CSV cells that a spreadsheet would run (item 5)."""
 
+import csv
 import io
 import os
 import random
@@ -12,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -20,7 +23,7 @@ from django.urls import reverse
 
 from indicators import exchange
 from indicators.models import Indicator, QuarterTarget, Role
-from tests.factories import make_user
+from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 from tests.test_import_export import (
     csv_bytes,
     good_rows,
@@ -572,3 +575,80 @@ def test_whole_numbers_and_years_refuse_the_same(registry, cell):
         ("fiscal_year", "กรุณากรอกปี พ.ศ. เช่น 2568"),
         ("sequence", "กรุณากรอกจำนวนเต็มตั้งแต่ 1 ถึง 32767"),
     ]
+
+
+# --- CSV injection (item 5) ------------------------------------------------------------------
+
+RISKY_NAMES = ["=1+2", "+66 2 123 4567", "-5", "@SUM(A1:A2)", "'=already quoted", "''+twice"]
+
+
+@pytest.fixture
+def risky(registry):
+    """Indicators whose texts a spreadsheet would run as formulas."""
+    year, unit = make_fiscal_year(2568), make_unit("0300", "สำนักการโยธา")
+    for number, name in enumerate(RISKY_NAMES, start=1):
+        make_indicator(year, unit, code=f"{number:04d}", sequence=number, name=name, agreement_ref="-1")
+    first = Indicator.objects.get(code="0001")
+    first.definition, first.data_source = "\tแท็บนำหน้า", "\rขึ้นบรรทัด"
+    first.save()
+    make_report(first, 1, "5")
+
+
+def exported_csv(client) -> list[dict]:
+    response = client.get(reverse("indicator_export_csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[2:]]
+
+
+def test_the_csv_export_puts_an_apostrophe_before_formulas(executive_client, risky):
+    rows = {row["indicator_code"]: row for row in exported_csv(executive_client)}
+    assert [rows[f"{number:04d}"]["name"] for number in range(1, 7)] == [
+        "'=1+2",
+        "'+66 2 123 4567",
+        "'-5",
+        "'@SUM(A1:A2)",
+        "''=already quoted",
+        "'''+twice",
+    ]
+    first = rows["0001"]
+    assert (first["definition"], first["data_source"]) == ("'\tแท็บนำหน้า", "'\rขึ้นบรรทัด")
+    assert first["agreement_ref"] == "'-1"
+    # Numbers stay numbers, even negative ones (which the registry does not hold today).
+    assert (first["result_q1"], first["annual_target"]) == ("5.00", "100.00")
+    assert [exchange.csv_cell(number) for number in (Decimal("-5"), -5, Decimal("-0.50"))] == [
+        "-5",
+        "-5",
+        "-0.50",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_risky_texts_round_trip_through_the_export(executive_client, risky, fmt):
+    Indicator.objects.filter(code="0001").update(definition="", data_source="")  # the import strips blanks
+    before = registry_state()
+    response = executive_client.get(reverse(f"indicator_export_{fmt}"))
+    Indicator.objects.all().delete()
+    result = run_import(response.content, f"export.{fmt}")
+    assert result.ok, result.errors
+    assert registry_state() == before
+
+
+def test_the_xlsx_export_writes_formula_like_texts_as_text_cells(executive_client, risky):
+    content = executive_client.get(reverse("indicator_export_xlsx")).content
+    workbook = openpyxl.load_workbook(io.BytesIO(content))  # formulas, not values
+    names = {row[6].value: row[6] for row in workbook.worksheets[0].iter_rows(min_row=3)}
+    assert set(names) == {"=1+2", "+66 2 123 4567", "-5", "@SUM(A1:A2)", "''=already quoted", "'''+twice"}
+    assert {cell.data_type for cell in names.values()} == {"s"}
+    assert b"<f>" not in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+
+
+def test_the_import_reads_an_apostrophe_before_a_formula_as_the_text(registry):
+    rows = good_rows()[:1]
+    rows[0] |= {"name": "'=ชื่อ", "definition": "'ไม่ใช่สูตร", "calculation_method": "''-x"}
+    result = run_import(csv_bytes(rows), "indicators.csv")
+    assert result.ok, result.errors
+    indicator = Indicator.objects.get()
+    assert (indicator.name, indicator.definition, indicator.calculation_method) == ("=ชื่อ", "'ไม่ใช่สูตร", "'-x")
+    rows[0]["annual_target"] = "'-5"  # a number the export never quotes: read as -5
+    result = run_import(csv_bytes(rows), "indicators.csv")
+    assert [(error.column, error.message) for error in result.errors] == [("annual_target", "ตัวเลขต้องไม่ติดลบ")]
