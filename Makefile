@@ -27,6 +27,7 @@ bench: setup
 	$(PYTHON) tools/bench.py
 	$(PYTHON) tools/bench_books.py
 	$(PYTHON) tools/bench_import.py
+	$(PYTHON) tools/bench_linebreaks.py
 
 messages: setup
 	tools/make_messages.sh

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -25,6 +25,37 @@ from reports.models import AnnualSummary, AuditScore, QuarterReport
 from reports.services import set_quarter_lock
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Shows each record's history (who, when, old and new values). Changes go through the
+    change form only: simple_history's "revert" page saves a POST with the mere *view*
+    permission and writes every field of the old version, read-only ones included (a
+    quarter's lock, who updated a summary), so it is closed."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ShownNotChanged:
+    """Shown in the admin, never changed there: history, and what units and auditors write
+    through the portal's own pages (entry, review, reopening), whose rules (the quarter's
+    lock, the report's status and version, who changed it) the admin would bypass. One
+    door, one rule set."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class FiscalQuarterInline(admin.TabularInline):
     model = FiscalQuarter
     extra = 0
@@ -34,7 +65,7 @@ class FiscalQuarterInline(admin.TabularInline):
 
 
 @admin.register(FiscalQuarter)
-class FiscalQuarterAdmin(admin.ModelAdmin):
+class FiscalQuarterAdmin(HistoryAdmin):
     """Deadlines and locks: a locked quarter refuses every edit by unit staff."""
 
     list_display = ["__str__", "due_date", "locked_at", "locked_by"]
@@ -42,28 +73,30 @@ class FiscalQuarterAdmin(admin.ModelAdmin):
     readonly_fields = ["locked_at", "locked_by"]
     actions = ["lock_quarters", "unlock_quarters"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a locked quarter would lift its lock unrecorded: unlock it first.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_locked)
+
     @admin.action(description=_("Lock the selected quarters (no more changes by units)"))
     def lock_quarters(self, request, queryset):
-        for period in queryset:
-            set_quarter_lock(period, request.user, locked=True)
-        self.message_user(request, _("%(count)d quarters locked.") % {"count": queryset.count()})
+        count = sum(set_quarter_lock(period, request.user, locked=True) for period in queryset)
+        self.message_user(request, _("%(count)d quarters locked.") % {"count": count})
 
     @admin.action(description=_("Unlock the selected quarters"))
     def unlock_quarters(self, request, queryset):
-        for period in queryset:
-            set_quarter_lock(period, request.user, locked=False)
-        self.message_user(request, _("%(count)d quarters unlocked.") % {"count": queryset.count()})
+        count = sum(set_quarter_lock(period, request.user, locked=False) for period in queryset)
+        self.message_user(request, _("%(count)d quarters unlocked.") % {"count": count})
 
 
 @admin.register(FiscalYear)
-class FiscalYearAdmin(admin.ModelAdmin):
+class FiscalYearAdmin(HistoryAdmin):
     list_display = ["year", "is_current", "criterion_1_label", "criterion_2_label"]
     inlines = [FiscalQuarterInline]
     search_fields = ["year"]
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(HistoryAdmin):
     list_display = ["code", "name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
@@ -71,7 +104,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(StrategyNode)
-class StrategyNodeAdmin(admin.ModelAdmin):
+class StrategyNodeAdmin(HistoryAdmin):
     list_display = ["code", "level", "title"]
     list_filter = ["level"]
     search_fields = ["code", "title"]
@@ -79,7 +112,7 @@ class StrategyNodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CityDataSet)
-class CityDataSetAdmin(admin.ModelAdmin):
+class CityDataSetAdmin(HistoryAdmin):
     list_display = ["code", "name", "source"]
     search_fields = ["code", "name"]
 
@@ -95,31 +128,41 @@ class SupportingProjectInline(admin.TabularInline):
     extra = 0
 
 
-class QuarterReportInline(admin.StackedInline):
+class QuarterReportInline(ShownNotChanged, admin.StackedInline):
     model = QuarterReport
     extra = 0
-    max_num = 4
-    fields = ["quarter", "result", "status", "narrative", "is_late", "return_comment"]
+    fields = [
+        "quarter",
+        "result",
+        "status",
+        "version",
+        "narrative",
+        "is_late",
+        "return_comment",
+        "updated_by",
+    ]
 
 
-class AuditScoreInline(admin.TabularInline):
+class AuditScoreInline(ShownNotChanged, admin.TabularInline):
     model = AuditScore
     extra = 0
-    max_num = 4
-    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment"]
+    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment", "auditor"]
 
 
 class AnnualSummaryInline(admin.StackedInline):
+    """Written here only (no page of the portal writes it): who wrote it is the admin user."""
+
     model = AnnualSummary
     extra = 0
-    fields = ["text"]
+    fields = ["text", "updated_by"]
+    readonly_fields = ["updated_by"]
 
 
 IMPORT_ERRORS_SHOWN = 1000  # the command lists them all
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(HistoryAdmin):
     list_display = [
         "full_code",
         "sequence",
@@ -162,6 +205,15 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     @admin.display(description=Indicator._meta.get_field("code").verbose_name, ordering="org_unit__code")
     def full_code(self, obj):
         return obj.full_code
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AnnualSummary:
+            return super().save_formset(request, form, formset, change)
+        for summary in formset.save(commit=False):
+            summary.updated_by = request.user
+            summary.save()
+        for summary in formset.deleted_objects:
+            summary.delete()
 
     def get_urls(self):
         # Before the model's own URLs, whose "<path:object_id>/" would take "import/".
@@ -209,7 +261,7 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(QuarterTarget)
-class QuarterTargetAdmin(SimpleHistoryAdmin):
+class QuarterTargetAdmin(HistoryAdmin):
     list_display = ["indicator", "quarter", "target"]
     list_filter = ["quarter", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code"]
@@ -218,7 +270,7 @@ class QuarterTargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupportingProject)
-class SupportingProjectAdmin(admin.ModelAdmin):
+class SupportingProjectAdmin(HistoryAdmin):
     list_display = ["name", "indicator", "budget"]
     search_fields = ["name", "indicator__code", "indicator__name"]
     list_select_related = ["indicator__org_unit"]
@@ -231,9 +283,40 @@ class UnitMembershipInline(admin.TabularInline):
     autocomplete_fields = ["org_unit"]
 
 
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(UserAdmin, HistoryAdmin):
+    """Users, their roles (groups) and units; the history shows who changed their access."""
+
     inlines = [*UserAdmin.inlines, UnitMembershipInline]
+
+
+class PortalGroupAdmin(GroupAdmin, HistoryAdmin):
+    """Roles: a group's name makes its members a role, its permissions what they may do."""
 
 
 admin.site.unregister(User)
 admin.site.register(User, PortalUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, PortalGroupAdmin)
+
+
+@admin.register(UnitMembership.history.model)
+class UnitMembershipChangeAdmin(ShownNotChanged, admin.ModelAdmin):
+    """Who was given access to which unit, or lost it, by whom and when (memberships are
+    changed on the user's page)."""
+
+    list_display = ["when", "change", "user", "org_unit", "who"]
+    search_fields = ["user__username", "org_unit__code", "org_unit__name", "history_user__username"]
+    list_select_related = ["user", "org_unit", "history_user"]
+    date_hierarchy = "history_date"
+
+    @admin.display(description=_("When"), ordering="history_date")
+    def when(self, record):
+        return record.history_date
+
+    @admin.display(description=_("change"), ordering="history_type")
+    def change(self, record):
+        return {"+": _("access given"), "-": _("access removed")}.get(record.history_type, _("changed"))
+
+    @admin.display(description=_("Who"), ordering="history_user__username")
+    def who(self, record):
+        return record.history_user

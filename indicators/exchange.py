@@ -49,17 +49,43 @@ Choices
       default on creation). Where a target column is present, a blank cell removes
       that quarter's target: the row is what the indicator becomes. Indicators that
       are not in the file are never deleted.
+    - A cell with a formula is read as the value Excel computed and saved with it
+      (what Excel shows). A formula saved without its value (files written by a
+      program, e.g. openpyxl writing "=A1*2") and a cell showing an error (#REF!,
+      #N/A) are errors naming the cell: read as blank, such a cell would remove a
+      target. Cells are streamed one at a time from the sheet's XML with openpyxl's
+      own cell reading, so that one pass sees both the value and the formula.
+    - Text with control characters (NUL and the like, except tab and line breaks) is
+      an error naming the cell: PostgreSQL cannot store NUL, and none of them belongs
+      in an indicator.
+    - An .xlsx is a zip archive: before openpyxl opens it, its directory is checked
+      against the IMPORT_XLSX_* settings (number of parts, unpacked sizes, packing
+      ratio, number of shared strings), so that a small file that unpacks to
+      gigabytes or millions of strings (a zip bomb) is refused in a moment.
+
+CSV and formulas
+    A spreadsheet opening a CSV runs a cell starting with =, +, -, @, tab or carriage
+    return as a formula. The export writes such text with a leading apostrophe
+    (OWASP's advice on CSV injection); numbers are written as numbers ("-5"). The
+    import reads an apostrophe followed by one of those characters as the text
+    without it, so an export imports back as it was; to keep that exact, text that
+    already starts with apostrophes before such a character gets one more (in the
+    .xlsx too, whose typed cells need no other protection).
 """
 
 import csv
 import datetime
 import io
+import re
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
@@ -68,8 +94,12 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, SHEET_MAIN_NS, WORKSHEET_TYPE
+from openpyxl.xml.functions import fromstring, iterparse
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators import thai
@@ -82,7 +112,10 @@ BATCH = 500
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 FORMATS = ("xlsx", "csv")
-MAX_TARGET = Decimal(10) ** 14  # DecimalField(max_digits=16, decimal_places=2)
+# DecimalField(max_digits=16, decimal_places=2) holds 10**14, but SQLite keeps decimals as
+# floats, exact to 15 digits: Django then fails reading back 99999999999999.99. 15 digits
+# (ten trillion) hold on both databases.
+MAX_TARGET = Decimal(10) ** 13
 MAX_SMALL_INT = 32767  # PositiveSmallIntegerField
 DEFAULT_CRITERIA = ("2.1", "2.2")
 
@@ -95,9 +128,43 @@ class CellError(ValueError):
     """A cell's value is wrong; the message is for the user."""
 
 
+@dataclass(frozen=True)
+class UnreadableCell:
+    """A workbook cell whose value cannot be taken as it is (a formula saved without its
+    value, or an error such as #REF!); ``message`` names the cell, for the user."""
+
+    message: str
+
+
 # ---------------------------------------------------------------------------
 # Reading cells
 # ---------------------------------------------------------------------------
+
+# C0 and C1 control characters except tab, line feed and carriage return, and lone
+# surrogates: PostgreSQL refuses NUL and surrogates; the others have no place in text.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# What makes a spreadsheet run a CSV cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def control_character_error(text: str) -> CellError | None:
+    found = CONTROL_CHARACTER.search(text)
+    if found is None:
+        return None
+    return CellError(
+        gettext("The cell holds a control character (%(code)s) that cannot be saved: delete it.")
+        % {"code": f"U+{ord(found.group()):04X}"}
+    )
+
+
+def neutralised(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, behind an apostrophe (OWASP)."""
+    return f"'{text}" if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def unquoted(text: str) -> str:
+    """The inverse of ``neutralised``: the text as it was before the export wrote it."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
 def is_blank(value) -> bool:
@@ -153,11 +220,11 @@ def parse_decimal(value) -> Decimal:
             number = Decimal(thai.to_arabic_digits(str(value)).strip().replace(",", "").replace(" ", ""))
         except InvalidOperation:
             raise not_a_number from None
-    if not number.is_finite():
+    if not number.is_finite():  # NaN, Infinity
         raise not_a_number
     if number < 0:
         raise CellError(gettext("The number must not be negative."))
-    if number >= MAX_TARGET:
+    if number >= MAX_TARGET:  # 1e400 too: checked before quantize, which would overflow
         raise CellError(gettext("The number is too large."))
     rounded = number.quantize(Decimal("0.01"))
     if isinstance(value, float) and abs(number - rounded) < Decimal("1e-9"):
@@ -165,7 +232,7 @@ def parse_decimal(value) -> Decimal:
         number = rounded
     if number != rounded:
         raise CellError(gettext("At most 2 decimal places."))
-    return number
+    return abs(rounded)  # "-0" is 0; "1E+2" is 100.00
 
 
 def parse_whole(minimum: int, maximum: int = MAX_SMALL_INT) -> Callable:
@@ -305,6 +372,10 @@ def display_value(name: str) -> Callable:
 
 
 NUMBER_HELP = _("A number, 0 or more, with at most 2 decimal places.")
+FORMULAS_HELP = _(
+    "A cell with a formula is read as the value Excel shows: open and save in Excel a file "
+    "that a program wrote, before importing it."
+)
 TEXT_HELP = _("Text; line breaks are kept.")
 
 REGISTRY_COLUMNS = [
@@ -597,28 +668,191 @@ def unreadable_workbook() -> ImportFileError:
 
 
 def read_xlsx(file) -> list[tuple[int, list]]:
+    check_archive(file)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a bad file
         raise unreadable_workbook() from None
     try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size: read what is there
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-            if number > MAX_ROWS + 2:
-                raise too_many_rows()
-            cells = list(cells)
-            while cells and cells[-1] is None:  # rows come padded to MAX_COLUMNS
-                cells.pop()
-            rows.append((number, cells))
-        return rows
+        return read_sheet(workbook, workbook.worksheets[0])
     except ImportFileError:
         raise
     except Exception:  # a sheet's XML is read lazily: a broken one fails here
         raise unreadable_workbook() from None
     finally:
         workbook.close()
+
+
+ROW_TAG, CELL_TAG, DATA_TAG = (f"{{{SHEET_MAIN_NS}}}{name}" for name in ("row", "c", "sheetData"))
+FORMULA_TAG, VALUE_TAG = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
+
+
+def read_sheet(workbook, sheet) -> list[tuple[int, list]]:
+    """The sheet's rows, streamed cell by cell from its XML.
+
+    openpyxl either gives the values Excel computed (``data_only``: a formula saved
+    without its value is then None, like a blank cell) or the formulas, one pass each.
+    Here one pass uses openpyxl's own reading of a cell (shared strings, numbers,
+    dates) with the computed values, and looks at the cell's formula itself. Each cell
+    is dropped once read, so a row of a million cells takes no memory."""
+    parser = WorkSheetParser(
+        None,
+        sheet._shared_strings,
+        data_only=True,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+    rows, cells, number, sheet_data, row = [], {}, 0, None, None
+    with sheet._get_source() as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if element.tag == ROW_TAG:
+                    row, cells = element, {}
+                    number = int(element.get("r") or number + 1)
+                    parser.row_counter, parser.col_counter = number, 0
+                    if number > MAX_ROWS + 2 or len(rows) > MAX_ROWS + 2:
+                        raise too_many_rows()
+                elif element.tag == DATA_TAG:
+                    sheet_data = element
+            elif element.tag == CELL_TAG:
+                cell = parser.parse_cell(element)
+                if cell["column"] <= MAX_COLUMNS and cell["row"] == number:
+                    cells[cell["column"]] = workbook_value(element, cell)
+                if row is not None:
+                    row.clear()  # this cell, read
+            elif element.tag == ROW_TAG:
+                if cells:
+                    values = [None] * max(cells)
+                    for column, value in cells.items():
+                        values[column - 1] = value
+                    rows.append((number, values))
+                row = None
+                if sheet_data is not None:
+                    sheet_data.clear()  # the rows read so far
+    return rows
+
+
+def workbook_value(element, cell: dict):
+    """A cell's value as Excel shows it; an ``UnreadableCell`` where there is none."""
+    if cell["data_type"] == "e":
+        return UnreadableCell(
+            gettext("%(cell)s: the cell shows the error %(error)s: correct it in Excel or type the value.")
+            % {"cell": coordinate(cell), "error": str(cell["value"])[:20]}
+        )
+    if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+        value = element.find(VALUE_TAG)
+        # Excel saves a formula's empty text result as t="str" with an empty <v>;
+        # programs that cannot compute write the formula with no <v> or an empty one.
+        if value is None or (not value.text and element.get("t") != "str"):
+            return UnreadableCell(
+                gettext(
+                    "%(cell)s: a formula without a computed value: open the file in Excel and save it "
+                    "again, or type the value."
+                )
+                % {"cell": coordinate(cell)}
+            )
+    return cell["value"]
+
+
+def coordinate(cell: dict) -> str:
+    return f"{get_column_letter(cell['column'])}{cell['row']}"
+
+
+def archive_refused(reason: str) -> ImportFileError:
+    return ImportFileError(
+        gettext(
+            "The workbook was refused before it was opened: %(reason)s Save it again from Excel with "
+            "only the indicators sheet, or split it into several files."
+        )
+        % {"reason": reason}
+    )
+
+
+MB = 1024 * 1024
+# Other XML parts (styles, the workbook, relations, properties) are parsed whole and
+# slowly when openpyxl opens a workbook: Excel's largest styles (64,000 cell formats)
+# are 7 MB and take openpyxl 5 s. Worksheets and shared strings have a setting.
+OTHER_PART_MAX_BYTES = 10 * MB
+RATIO_CHECKED_FROM = MB  # small parts (styles, themes) may pack tighter, harmlessly
+SHARED_STRING_ITEM = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?si[\s/>]")
+
+
+def check_archive(file) -> None:
+    """Refuse an .xlsx whose unpacking would take openpyxl minutes and gigabytes (a
+    zip bomb), before opening it: from the sizes the zip directory declares (Python's
+    zipfile never unpacks more than a part declares) and a streamed count of the
+    shared strings. The limits are the ``IMPORT_XLSX_*`` settings."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise unreadable_workbook() from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > settings.IMPORT_XLSX_MAX_MEMBERS:
+            raise archive_refused(
+                gettext("it has %(count)d parts (at most %(max)d).")
+                % {"count": len(parts), "max": settings.IMPORT_XLSX_MAX_MEMBERS}
+            )
+        total = sum(part.file_size for part in parts)
+        if total > settings.IMPORT_XLSX_MAX_UNPACKED_MB * MB:
+            raise archive_refused(
+                gettext("it unpacks to %(size)s MB (at most %(max)d MB).")
+                % {"size": f"{total / MB:.1f}", "max": settings.IMPORT_XLSX_MAX_UNPACKED_MB}
+            )
+        try:
+            check_part(archive.getinfo(ARC_CONTENT_TYPES), OTHER_PART_MAX_BYTES)
+            manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+        except ImportFileError:
+            raise
+        except Exception:  # no or broken content types: openpyxl could not read it either
+            raise unreadable_workbook() from None
+        data_parts = {
+            override.PartName.lstrip("/")
+            for override in manifest.Override
+            if override.ContentType in (WORKSHEET_TYPE, SHARED_STRINGS)
+        }
+        for part in parts:
+            data = part.filename in data_parts or not part.filename.endswith((".xml", ".rels"))
+            check_part(part, settings.IMPORT_XLSX_MAX_PART_MB * MB if data else OTHER_PART_MAX_BYTES)
+        strings = manifest.find(SHARED_STRINGS)
+        if strings is not None:
+            try:
+                count_shared_strings(archive, strings.PartName.lstrip("/"))
+            except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+                raise unreadable_workbook() from None
+    file.seek(0)
+
+
+def check_part(part: zipfile.ZipInfo, limit: int) -> None:
+    name = part.filename[:100]
+    if part.file_size > limit:
+        raise archive_refused(
+            gettext("its part %(name)s unpacks to %(size)s MB (at most %(max)d MB).")
+            % {"name": name, "size": f"{part.file_size / MB:.1f}", "max": limit // MB}
+        )
+    ratio = part.file_size / max(part.compress_size, 1)
+    if part.file_size > RATIO_CHECKED_FROM and ratio > settings.IMPORT_XLSX_MAX_RATIO:
+        raise archive_refused(
+            gettext("its part %(name)s unpacks to %(ratio)d times its packed size (at most %(max)d).")
+            % {"name": name, "ratio": ratio, "max": settings.IMPORT_XLSX_MAX_RATIO}
+        )
+
+
+def count_shared_strings(archive: zipfile.ZipFile, name: str) -> None:
+    """Count the <si> items of the shared strings, a megabyte at a time: openpyxl
+    takes about 10 s per million, however short they are."""
+    limit, count, tail = settings.IMPORT_XLSX_MAX_SHARED_STRINGS, 0, b""
+    with archive.open(name) as source:
+        while chunk := source.read(MB):
+            buffer = tail + chunk
+            # A tag cut by the chunk's end is counted with the next chunk, once.
+            count += sum(1 for match in SHARED_STRING_ITEM.finditer(buffer) if match.end() > len(tail))
+            tail = buffer[-64:]
+            if count > limit:
+                raise archive_refused(
+                    gettext("it has more than %(max)d different texts (shared strings).") % {"max": limit}
+                )
 
 
 def read_csv(data: bytes) -> list[tuple[int, list]]:
@@ -683,7 +917,13 @@ class Plan:
 
 def validate(table: list[tuple[int, list]]) -> Plan:
     """Parse and check every row; nothing is written."""
-    table = [(number, cells) for number, cells in table if not all(is_blank(cell) for cell in cells)]
+    # A row of nothing but blanks and formulas without values (say, a lookup filled down
+    # a template) is blank; in a row with data, such a cell is an error.
+    table = [
+        (number, cells)
+        for number, cells in table
+        if not all(is_blank(cell) or isinstance(cell, UnreadableCell) for cell in cells)
+    ]
     if not table:
         raise ImportFileError(gettext("The file is empty: row 1 must hold the column keys."))
     header_row, header = table[0]
@@ -703,6 +943,16 @@ def validate(table: list[tuple[int, list]]) -> Plan:
             index = positions[column.key]
             letters[column.key] = get_column_letter(index + 1)
             raw = cells[index] if index < len(cells) else None
+            if isinstance(raw, UnreadableCell):
+                errors.append(RowError(number, column.key, raw.message, letters[column.key]))
+                values[column.key] = None
+                continue
+            if isinstance(raw, str):
+                if error := control_character_error(raw):
+                    errors.append(RowError(number, column.key, str(error), letters[column.key]))
+                    values[column.key] = None
+                    continue
+                raw = unquoted(raw)
             if is_blank(raw):
                 if column.required:
                     errors.append(
@@ -735,11 +985,16 @@ def read_header(number: int, header: list) -> tuple[dict, list[RowError]]:
         if is_blank(cell):
             continue
         letter = get_column_letter(index + 1)
+        if isinstance(cell, UnreadableCell):
+            errors.append(RowError(number, "", cell.message, letter))
+            continue
         text = str(cell).strip()
         key = names.get(folded(text))
         if key is None:
+            shown = CONTROL_CHARACTER.sub("\ufffd", text)
+            shown = shown if len(shown) <= 60 else f"{shown[:60]}…"
             errors.append(
-                RowError(number, text, gettext("Unknown column: correct its name or remove it."), letter)
+                RowError(number, shown, gettext("Unknown column: correct its name or remove it."), letter)
             )
         elif key in positions:
             errors.append(
@@ -862,7 +1117,8 @@ class ImportResult:
             "%(targets_deleted)d removed."
         ) % vars(self)
         if self.dry_run:
-            text = f"{text} {gettext('Check only: nothing was saved.')}"
+            note = gettext("Check only: nothing was saved.")  # outside the f-string: xgettext finds it
+            text = f"{text} {note}"
         return text
 
 
@@ -875,7 +1131,8 @@ def import_file(file, name: str, user=None, dry_run: bool = False) -> ImportResu
     if plan.errors:
         return ImportResult(errors=plan.errors, rows=len(plan.rows))
     with transaction.atomic():
-        result = write(plan, user, reason=f"import {Path(name).name}"[:100])
+        reason = CONTROL_CHARACTER.sub("", f"import {Path(name).name}")[:100]
+        result = write(plan, user, reason=reason)
         if dry_run:
             transaction.set_rollback(True)
             result.dry_run = True
@@ -1013,10 +1270,14 @@ def export_rows(indicators: QuerySet) -> Iterable[ExportRow]:
 
 
 def csv_cell(value) -> str:
+    """Numbers as numbers ("-5"); text that a spreadsheet would run as a formula
+    behind an apostrophe (see "CSV and formulas" above)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:f}"
+    if isinstance(value, str):
+        return neutralised(value)
     return str(value)
 
 
@@ -1069,7 +1330,10 @@ def xlsx_cell(sheet, column: Column, value):
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("'"):
+            value = neutralised(value)  # so that the import's reading of "'=" gives it back
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # never a formula, even if the text starts with "="
         if column.text:
             cell.number_format = "@"
@@ -1102,6 +1366,7 @@ def write_help_sheet(sheet, columns: list[Column]) -> None:
             "Fiscal year, unit code and indicator code identify an indicator: importing it again updates it."
         ),
         gettext("The whole file is checked first: if any cell is wrong, nothing is imported."),
+        str(FORMULAS_HELP),
     ):
         sheet.append([line])
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import BooleanField, Case, CharField, F, FilteredRelation, Q, Value, When
@@ -10,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from indicators import thai
@@ -27,6 +29,8 @@ class FiscalYear(models.Model):
     criterion_1_label = models.CharField(_("label of evaluation criterion 1"), max_length=20, default="2.1")
     criterion_2_label = models.CharField(_("label of evaluation criterion 2"), max_length=20, default="2.2")
     is_current = models.BooleanField(_("current year"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-year"]
@@ -69,6 +73,9 @@ class FiscalQuarter(models.Model):
         verbose_name=_("locked by"),
     )
 
+    # An unlock clears locked_by: the history keeps who locked and who unlocked.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["fiscal_year", "quarter"]
         verbose_name = _("fiscal quarter")
@@ -106,6 +113,8 @@ class OrgUnit(models.Model):
         verbose_name=_("parent unit"),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("org unit")
@@ -131,6 +140,8 @@ class StrategyNode(models.Model):
     level = models.PositiveSmallIntegerField(
         _("level"), validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -161,6 +172,8 @@ class CityDataSet(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=255)
     source = models.CharField(_("source"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -410,6 +423,8 @@ class SupportingProject(models.Model):
     name = models.TextField(_("project or activity"))
     budget = models.DecimalField(_("budget (baht)"), max_digits=16, decimal_places=2, null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["indicator", "position", "pk"]
         verbose_name = _("supporting project")
@@ -441,6 +456,11 @@ class UnitMembership(models.Model):
         OrgUnit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
     )
 
+    # Who was given access to which unit, and who took it away, by whom.
+    history = HistoricalRecords(
+        verbose_name=_("unit membership change"), verbose_name_plural=_("unit membership changes")
+    )
+
     class Meta:
         verbose_name = _("unit membership")
         verbose_name_plural = _("unit memberships")
@@ -450,3 +470,44 @@ class UnitMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.org_unit}"
+
+
+class AccountHistory(HistoricalRecords):
+    """History of users and groups: roles are groups, so who made whom an auditor, staff
+    or superuser, and what a group may do, are changes of access and keep their history."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        # Every sign-in stamps last_login; that is not a change of access.
+        if kwargs.get("update_fields") == frozenset({"last_login"}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        # Changed from the other side (``group.user_set.add(user)``): the instance is the
+        # group, and each user touched gets the history row (simple_history would give the
+        # group a row of the user's history model).
+        model = kwargs["model"]
+        if action == "pre_clear":
+            instance._history_cleared = list(model.objects.filter(**{attr: instance}))
+            return
+        if action == "post_clear":
+            touched = instance.__dict__.pop("_history_cleared", [])
+        elif action in ("post_add", "post_remove"):
+            touched = model.objects.filter(pk__in=pk_set)
+        else:
+            return
+        for obj in touched:
+            super().m2m_changed(obj, action, attr, pk_set, False, **kwargs)
+
+
+# Passwords stay out of the history: it keeps no secret, only who changed what.
+register(
+    User,
+    app="indicators",
+    records_class=AccountHistory,
+    excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+)
+register(Group, app="indicators", records_class=AccountHistory, m2m_fields=["permissions"])

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from kpi_portal import two_factor
+
 # Django's message for a NUL in a form field; Django's Thai catalogue has no
 # translation, ours has (kept there by this mention).
 gettext_noop("Null characters are not allowed.")
@@ -59,6 +61,25 @@ class SlidingSessionMiddleware:
             if time.time() - last >= settings.SESSION_REFRESH_SECONDS:
                 mark_session_refreshed(session)
         return response
+
+
+class TwoFactorMiddleware:
+    """Keep signed-in users who need a second factor out until they gave it.
+
+    Auditors, administrators, admin-site users and anyone with an authenticator
+    app are sent to the code page (or to set up an app) from every page but
+    signing out, the two-factor pages, the keep-alive and the language switch
+    (kpi_portal.two_factor.gate). Place it after django_otp's OTPMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        return two_factor.gate(request)
 
 
 class RefuseNulMiddleware:

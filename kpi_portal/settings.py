@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kpi_portal",
     "axes",
     "csp",
@@ -90,6 +93,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Two-factor sign-in: which device verified this session, then the gate that
+    # keeps unverified users (auditors, administrators, anyone with a device) out.
+    "django_otp.middleware.OTPMiddleware",
+    "kpi_portal.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -142,7 +149,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in safety (django-axes). Failures are counted per username *and* address
-# together, never per address alone: a whole city hall shares one public address.
+# together: a whole city hall shares one public address. Against password spraying
+# (a few passwords tried on every account) a second, much higher limit counts the
+# failures of all usernames from one address (kpi_portal.sign_in_limits); browsers
+# that signed in successfully as the user before are exempt from that one.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -152,6 +162,19 @@ AXES_FAILURE_LIMIT = env_positive_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_positive_int("AXES_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kpi_portal.session_views.lockout_response"
+AXES_HANDLER = "kpi_portal.sign_in_limits.PortalAxesHandler"
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_positive_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 100)
+SIGN_IN_KNOWN_BROWSER_DAYS = env_positive_int("SIGN_IN_KNOWN_BROWSER_DAYS", 90)
+
+# Two-factor sign-in (django-otp): TOTP apps plus one-time recovery codes. Required
+# for auditors, administrators and anyone who may open the admin site; optional for
+# the other roles (kpi_portal.two_factor). A wrong code doubles the wait before the
+# next try (1, 2, 4, 8 ... seconds, django-otp's throttling).
+OTP_TOTP_ISSUER = "KPI Portal"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+TWO_FACTOR_RECOVERY_CODES = 10
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (sliding expiry:
 # kpi_portal.middleware.SlidingSessionMiddleware pushes the server-side expiry back,
@@ -234,6 +257,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
+# An imported .xlsx is checked before it is opened, against zip bombs (indicators/exchange.py).
+# A city's export (2,500 indicators, 41 columns, long Thai texts) unpacks to about 35 MB,
+# packed about 20 times, with about 10,000 different texts.
+IMPORT_XLSX_MAX_MEMBERS = env_positive_int("IMPORT_XLSX_MAX_MEMBERS", 1000)  # parts of the archive
+IMPORT_XLSX_MAX_UNPACKED_MB = env_positive_int("IMPORT_XLSX_MAX_UNPACKED_MB", 200)  # all parts
+IMPORT_XLSX_MAX_PART_MB = env_positive_int("IMPORT_XLSX_MAX_PART_MB", 100)  # a sheet, the shared strings
+IMPORT_XLSX_MAX_RATIO = env_positive_int("IMPORT_XLSX_MAX_RATIO", 100)  # unpacked / packed, parts over 1 MB
+IMPORT_XLSX_MAX_SHARED_STRINGS = env_positive_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 200_000)
 CSRF_FAILURE_VIEW = "reports.workflow_views.csrf_failure"
 
 # Background jobs (books): django-tasks with its database backend; run workers with

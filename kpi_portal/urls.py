@@ -6,12 +6,13 @@ from django.views.i18n import set_language
 
 from indicators import exchange_views
 from indicators import views as indicator_views
+from kpi_portal import session_views, two_factor_views
 from reports import book_views, dashboard_views, workflow_views
 from reports import views as report_views
 
 urlpatterns = [
     path("", indicator_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", session_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("indicators/", indicator_views.indicator_list, name="indicator_list"),
@@ -72,5 +73,8 @@ urlpatterns = [
     path("books/<int:pk>/", book_views.book_detail, name="book_detail"),
     path("books/<int:pk>/download/", book_views.book_download, name="book_download"),
     path("session/", include("kpi_portal.session_urls")),
+    path("account/", include("kpi_portal.two_factor_urls")),
+    # One door in: the admin's own sign-in page sends people to the portal's (with its second factor).
+    path("admin/login/", two_factor_views.admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -1,29 +1,48 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from indicators.admin import HistoryAdmin, ShownNotChanged
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
 
 
-class EvidenceFileInline(admin.TabularInline):
+def portal_page_link(indicator_id):
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("indicator_detail", args=[indicator_id]),
+        _("On the indicator's page: entry by the unit, review, reopening by administrators"),
+    )
+
+
+class EvidenceFileInline(ShownNotChanged, admin.TabularInline):
     model = EvidenceFile
     extra = 0
     fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(QuarterReport)
-class QuarterReportAdmin(SimpleHistoryAdmin):
+class QuarterReportAdmin(ShownNotChanged, HistoryAdmin):
+    """Reports change only through entry, review and reopening, which check the quarter's
+    lock, the report's status and version, and record who: the admin shows them."""
+
     list_display = ["indicator", "quarter", "result", "status", "is_late", "updated_at", "updated_by"]
     list_filter = ["status", "quarter", "is_late", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code", "narrative"]
     list_select_related = ["indicator__org_unit", "updated_by"]
-    raw_id_fields = ["indicator", "submitted_by", "updated_by", "reviewed_by"]
+    readonly_fields = ["where_to_change"]
     inlines = [EvidenceFileInline]
+
+    @admin.display(description=_("where it changes"))
+    def where_to_change(self, report):
+        return portal_page_link(report.indicator_id)
 
 
 @admin.register(AuditScore)
-class AuditScoreAdmin(SimpleHistoryAdmin):
+class AuditScoreAdmin(ShownNotChanged, HistoryAdmin):
+    """Scores are written by the review, with the report's acceptance or return."""
+
     list_display = [
         "indicator",
         "quarter",
@@ -36,13 +55,24 @@ class AuditScoreAdmin(SimpleHistoryAdmin):
     list_filter = ["quarter", "is_verification", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code"]
     list_select_related = ["indicator__org_unit", "auditor"]
-    raw_id_fields = ["indicator", "auditor"]
+    readonly_fields = ["where_to_change"]
+
+    @admin.display(description=_("where it changes"))
+    def where_to_change(self, score):
+        return portal_page_link(score.indicator_id)
 
 
 @admin.register(AnnualSummary)
-class AnnualSummaryAdmin(SimpleHistoryAdmin):
+class AnnualSummaryAdmin(HistoryAdmin):
+    """Written here only (no page of the portal writes it): who wrote it is the admin user."""
+
     list_display = ["indicator", "updated_at", "updated_by"]
     list_filter = ["indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "text"]
     list_select_related = ["indicator__org_unit", "updated_by"]
-    raw_id_fields = ["indicator", "updated_by"]
+    raw_id_fields = ["indicator"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -5,30 +5,39 @@ A book is cut into chunks; each chunk is a task (reports/tasks.py) that renders
 its sheets, reusing a sheet's earlier PDF when the sheet's content has not
 changed (same fingerprint). A chunk holds a lease that its worker renews after
 every sheet; a chunk whose lease ran out, or whose worker restarted, is handed
-to another worker (``recover_stalled_chunks``). Rendering a sheet twice is
-harmless, and the book is assembled from the chunks' final lists, so every
-sheet appears exactly once. The last chunk to finish queues the assembly:
-cover, table of contents (also the PDF's outline), then the sheets.
+to another worker (``recover_stalled_chunks``), and the task its dead worker
+left "running" is marked failed. A worker asked to stop hands its chunk back
+after the current sheet (``hand_back``). Rendering a sheet twice is harmless,
+and the book is assembled from the chunks' final lists, so every sheet appears
+exactly once. The last chunk to finish queues the assembly: cover, table of
+contents (also the PDF's outline), then the sheets.
 """
 
 import hashlib
 import io
 import logging
+import time
 from datetime import timedelta
 from functools import cache
 from itertools import groupby
+from traceback import format_exception_only
+from types import SimpleNamespace
 
 import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from weasyprint import HTML
 
+from reports import thai_breaks
 from reports.models import Book, BookChunk, SheetRender
 from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
 from reports.sheet import build_sheet, sheet_queryset
@@ -38,11 +47,20 @@ logger = logging.getLogger(__name__)
 SHEET_TEMPLATE = "reports/indicator_pdf.html"
 MAX_ATTEMPTS = 3
 
+# Set by book_worker's SIGTERM/SIGINT handler, read before each sheet. A plain
+# attribute, not a threading.Event: a signal handler must not take a lock that the
+# code it interrupted may hold.
+worker_stop = SimpleNamespace(requested=False)
+
+
+class WorkerLost(Exception):
+    """Recorded in the task table for a task whose worker died while running it."""
+
 
 @cache
 def assets_version() -> str:
-    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets and fonts."""
-    digest = hashlib.sha256()
+    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets, fonts, Thai line breaks."""
+    digest = hashlib.sha256(thai_breaks.version().encode())
     static = settings.BASE_DIR / "static"
     for path in sorted([*(static / "css").glob("*.css"), *(static / "fonts").glob("*.ttf")]):
         digest.update(path.name.encode())
@@ -120,7 +138,8 @@ def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
             worker=worker,
             lease_until=now + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
             attempts=F("attempts") + 1,
-            done_count=0,
+            # done_count is kept: the sheets already done are reused, and the book's
+            # progress, the sum of its chunks' counts, must not move backwards.
             reused_count=0,
         )
     )
@@ -158,13 +177,24 @@ def render_chunk(chunk_id: int, worker: str) -> str:
     return outcome
 
 
+def chunk_label(chunk: BookChunk) -> str:
+    """How the log names a chunk: "Book 12 part 2/3 (25 sheets)"."""
+    parts = BookChunk.objects.filter(book_id=chunk.book_id).count()
+    return f"Book {chunk.book_id} part {chunk.index + 1}/{parts} ({len(chunk.indicator_ids)} sheets)"
+
+
 def render_claimed_chunk(chunk_id: int, worker: str) -> str:
     chunk = claim_chunk(chunk_id, worker)
     if chunk is None:
+        logger.debug("Book chunk %d is done or held by another worker: skipped", chunk_id)
         return "skipped"
+    label = chunk_label(chunk)
     if chunk.attempts > MAX_ATTEMPTS:
+        logger.error("%s: failed %d times, so the book fails", label, MAX_ATTEMPTS)
         fail_book(chunk.book_id, _("A part of the book failed %(count)d times.") % {"count": MAX_ATTEMPTS})
         return "failed"
+    logger.info("%s: rendering, attempt %d", label, chunk.attempts)
+    started = time.monotonic()
     queryset = sheet_queryset().select_related("annual_summary").filter(pk__in=chunk.indicator_ids)
     indicators = {indicator.pk: indicator for indicator in queryset}
     existing = {
@@ -173,6 +203,14 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
     }
     render_ids, reused = [], 0
     for number, pk in enumerate(chunk.indicator_ids, start=1):
+        if worker_stop.requested:
+            if hand_back(chunk, worker):
+                logger.info(
+                    "%s: handed back after %d sheets as this worker is stopping; any worker takes it now",
+                    label,
+                    number - 1,
+                )
+            return "handed back"
         indicator = indicators.get(pk)
         if indicator is not None:  # an indicator deleted since the order is left out
             render, was_reused = render_sheet(indicator, existing)
@@ -181,27 +219,38 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
         still_ours = BookChunk.objects.filter(
             pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
         ).update(
-            done_count=number,
+            done_count=Greatest("done_count", Value(number)),
             reused_count=reused,
             lease_until=timezone.now() + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
         )
         if not still_ours:
+            logger.warning("%s: this worker's lease ran out and another worker took it over", label)
             return "lost lease"
     with transaction.atomic():
         finished = BookChunk.objects.filter(
             pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
         ).update(status=BookChunk.Status.DONE, render_ids=render_ids, lease_until=None)
         if not finished:
+            logger.warning("%s: this worker's lease ran out and another worker took it over", label)
             return "lost lease"
         book = Book.objects.select_for_update().get(pk=chunk.book_id)
-        if (
+        last = (
             book.status == Book.Status.RENDERING
             and not book.chunks.exclude(status=BookChunk.Status.DONE).exists()
-        ):
+        )
+        if last:
             book.status = Book.Status.ASSEMBLING
             book.save(update_fields=["status"])
             # The task is a row in this same database: it becomes visible on commit.
             queue_assembly(book.pk)
+    logger.info(
+        "%s: done in %.1f s (%d sheets rendered, %d unchanged and reused)%s",
+        label,
+        time.monotonic() - started,
+        len(render_ids) - reused,
+        reused,
+        "; it was the last part, the book's assembly is queued" if last else "",
+    )
     return "done"
 
 
@@ -211,40 +260,96 @@ def queue_assembly(book_id: int) -> None:
     assemble_book.enqueue(book_id)
 
 
-def recover_stalled_chunks(worker: str = "") -> int:
-    """Queue again the chunks whose worker died: lease run out, or held by ``worker``
-    (a worker that has just restarted holds nothing). Returns how many."""
+def requeue(chunks, chunk_id: int, **changes) -> bool:
+    """Make the running chunk selected by ``chunks`` pending again, with a new task
+    for it; False when the selection no longer matches (someone else moved it)."""
     from reports.tasks import render_book_chunk
 
+    with transaction.atomic():
+        released = chunks.update(status=BookChunk.Status.PENDING, worker="", lease_until=None, **changes)
+        if released:
+            render_book_chunk.enqueue(chunk_id)
+    return bool(released)
+
+
+def hand_back(chunk: BookChunk, worker: str) -> bool:
+    """Queue ``worker``'s chunk again at once because the worker is stopping. Not a
+    failed attempt; the sheets it did are reused by whoever takes the chunk."""
+    held = BookChunk.objects.filter(pk=chunk.pk, status=BookChunk.Status.RUNNING, worker=worker)
+    return requeue(held, chunk.pk, attempts=F("attempts") - 1)
+
+
+def recover_stalled_chunks(worker: str = "") -> int:
+    """Queue again the chunks whose worker died: lease run out, or held by ``worker``,
+    which calls this between tasks and so holds nothing now (it has restarted).
+    Returns how many."""
     now = timezone.now()
     stalled = Q(lease_until__lt=now)
     if worker:
         stalled |= Q(worker=worker)
     recovered = 0
     for chunk in BookChunk.objects.filter(status=BookChunk.Status.RUNNING).filter(stalled):
-        with transaction.atomic():
-            released = BookChunk.objects.filter(
-                pk=chunk.pk,
-                status=BookChunk.Status.RUNNING,
-                worker=chunk.worker,
-                lease_until=chunk.lease_until,
-            ).update(status=BookChunk.Status.PENDING, worker="", lease_until=None)
-            if released:
-                render_book_chunk.enqueue(chunk.pk)
-                recovered += 1
-    if recovered:
-        logger.warning("Handed %d abandoned book chunks to the workers again", recovered)
+        held = BookChunk.objects.filter(
+            pk=chunk.pk, status=BookChunk.Status.RUNNING, worker=chunk.worker, lease_until=chunk.lease_until
+        )
+        if requeue(held, chunk.pk):
+            recovered += 1
+            logger.warning(
+                "%s: queued again, as its worker %r %s",
+                chunk_label(chunk),
+                chunk.worker,
+                "has restarted" if chunk.worker == worker else "stopped renewing its lease",
+            )
+            fail_abandoned_tasks(chunk.worker, chunk_id=chunk.pk)
+    if worker:
+        fail_abandoned_tasks(worker)
     return recovered
 
 
+def fail_abandoned_tasks(worker: str, chunk_id: int | None = None) -> int:
+    """Mark failed the tasks that ``worker`` was running when it died (those of
+    ``chunk_id``, or all), so that the task table does not show them running forever."""
+    from reports.tasks import render_book_chunk
+
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    if chunk_id is not None:
+        running = running.filter(task_path=render_book_chunk.module_path)
+    abandoned = [
+        task.pk
+        for task in running.only("worker_ids", "args_kwargs")
+        if task.worker_ids
+        and task.worker_ids[-1] == worker
+        and (chunk_id is None or task.args_kwargs.get("args") == [chunk_id])
+    ]
+    if not abandoned:
+        return 0
+    error = WorkerLost(f"worker {worker!r} stopped (killed or lost) while running this task")
+    failed = DBTaskResult.objects.filter(pk__in=abandoned, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+        traceback="".join(format_exception_only(error)),
+    )
+    if failed:
+        logger.warning(
+            "Marked failed %d task(s) that worker %r left running: %s",
+            failed,
+            worker,
+            ", ".join(str(pk) for pk in abandoned),
+        )
+    return failed
+
+
 def progress(book: Book) -> int:
-    """Sheets rendered or reused so far."""
+    """Sheets rendered or reused so far. It never decreases: a chunk taken back keeps
+    its count, and its sheets already done are reused."""
     if book.status == Book.Status.DONE:
         return book.total
     return book.chunks.aggregate(n=Sum("done_count"))["n"] or 0
 
 
 def fail_book(book_id: int, message: str) -> None:
+    logger.error("Book %d failed: %s", book_id, message)
     Book.objects.filter(pk=book_id).exclude(status=Book.Status.DONE).update(
         status=Book.Status.FAILED, error=message[:2000], finished_at=timezone.now()
     )
@@ -282,6 +387,7 @@ def assemble(book_id: int) -> str:
     book = Book.objects.select_related("ordered_by").get(pk=book_id)
     if book.status != Book.Status.ASSEMBLING:
         return "skipped"
+    logger.info("Book %d: assembling %d sheets", book.pk, book.total)
     with override(settings.LANGUAGE_CODE):
         return assemble_book_pdf(book)
 
@@ -317,6 +423,7 @@ def assemble_book_pdf(book: Book) -> str:
         book.status = Book.Status.DONE
         book.finished_at = timezone.now()
         book.save()
+    logger.info("Book %d: ready, %d pages (%s)", book.pk, total_pages, book.file.name)
     return "done"
 
 

@@ -11,6 +11,8 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from reports import thai_breaks
+
 STATIC_DIR_URI = (settings.BASE_DIR / "static").as_uri() + "/"
 THAI = re.compile("[\u0e00-\u0e7f]")
 
@@ -55,6 +57,8 @@ def draw_text_with_actual_text(stream, textbox, *args, **kwargs):
 
 
 weasyprint.draw.draw_text = draw_text_with_actual_text
+# Thai lines break between words, as ICU (browsers) breaks them, not libthai.
+thai_breaks.install()
 
 
 def render_pdf(template_name: str, context: dict, request=None) -> bytes:

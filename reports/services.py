@@ -217,7 +217,15 @@ def reopen_report(report: QuarterReport, user, reason: str) -> None:
 
 
 @transaction.atomic
-def set_quarter_lock(period: FiscalQuarter, user, locked: bool) -> None:
+def set_quarter_lock(period: FiscalQuarter, user, locked: bool) -> bool:
+    """Lock or unlock a quarter, ``user`` recorded in its history (an unlock clears
+    ``locked_by``: the history keeps who locked it). Locking a locked quarter keeps who
+    locked it first and when; returns whether anything changed."""
+    period.refresh_from_db(from_queryset=FiscalQuarter.objects.select_for_update())
+    if period.is_locked == locked:
+        return False
     period.locked_at = timezone.now() if locked else None
     period.locked_by = user if locked else None
+    period._history_user = user
     period.save(update_fields=["locked_at", "locked_by"])
+    return True

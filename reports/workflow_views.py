@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from indicators.access import get_indicator_for_user, principal, require, visible_indicators
 from indicators.models import QUARTERS, FiscalYear, OrgUnit
+from kpi_portal import two_factor
 from reports import services
 from reports.forms import QuarterReportForm, ReopenForm, ReviewForm, report_initial
 from reports.models import EvidenceFile, QuarterReport
@@ -63,7 +64,13 @@ def reauthenticate(request: HttpRequest) -> bool:
     user = authenticate(request, username=username, password=password)
     if user is None:
         return False
+    # Two-factor sign-in: who needs a second factor types its code here too.
+    check = two_factor.check_code(user, request.POST.get("reauth_code", ""))
+    if check.device is None and two_factor.code_needed(user):
+        return False
     login(request, user)
+    if check.device is not None:
+        two_factor.complete_sign_in(request, check.device)
     return True
 
 

@@ -1,7 +1,51 @@
 import pytest
+from django.test.client import ClientMixin
 
 from indicators.models import Role
 from tests.factories import make_user
+
+# Two-factor sign-in and ``force_login``
+# ---------------------------------------
+# Auditors, administrators and admin-site users must give a second factor before
+# any page opens (kpi_portal.two_factor). Tests that only need "a signed-in
+# auditor" call ``client.force_login(user)``; the autouse fixture below makes that
+# also complete the second factor the way a real sign-in does: such a user gets a
+# confirmed authenticator-app device (created once) and the session is marked as
+# verified by it (django-otp's session key), so every request goes through the
+# real OTPMiddleware check. Anyone else's session is marked as needing no second
+# factor (what the first page after a real sign-in records), unless they have an
+# app, which then verifies it too. Tests of the two-factor flow itself sign in
+# through the real pages with a plain ``Client().post(...)`` instead
+# (tests/test_two_factor.py).
+_plain_force_login = ClientMixin.force_login
+
+
+def _force_login_with_second_factor(self, user, backend=None):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kpi_portal.two_factor import NOT_NEEDED_KEY
+
+    _plain_force_login(self, user, backend)
+    session = self.session
+    needs_it = (
+        user.is_staff
+        or user.is_superuser
+        or user.groups.filter(name__in=[Role.AUDITOR, Role.ADMINISTRATOR]).exists()
+    )
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and needs_it:
+        device = TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+    if device is None:
+        session[NOT_NEEDED_KEY] = user.pk
+    else:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def force_login_completes_the_second_factor(monkeypatch):
+    monkeypatch.setattr(ClientMixin, "force_login", _force_login_with_second_factor)
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from indicators.models import Indicator, Role
@@ -161,14 +163,113 @@ def test_a_dead_workers_chunk_is_redone_after_its_lease_runs_out(registry):
     assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
 
 
+def chunk_task(chunk) -> DBTaskResult:
+    """The task (row of django-tasks-db's table) queued for ``chunk`` when the book was ordered."""
+    (task,) = [
+        task
+        for task in DBTaskResult.objects.filter(task_path="reports.tasks.render_book_chunk")
+        if task.args_kwargs["args"] == [chunk.pk]
+    ]
+    return task
+
+
 def test_a_restarted_worker_takes_its_chunks_back_at_once(registry):
     book = order(registry)
     chunk = book.chunks.get(index=0)
+    task = chunk_task(chunk)
+    task.claim("worker-1")
     assert books.claim_chunk(chunk.pk, "worker-1") is not None  # then the process was killed
     run_workers("worker-1")  # the same worker, restarted
     book.refresh_from_db()
     assert book.status == Book.Status.DONE
     assert BookChunk.objects.get(pk=chunk.pk).attempts == 2
+    # The killed run is not left "running" in the task table.
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED and "worker-1" in task.traceback
+
+
+def test_a_dead_workers_task_is_marked_failed_when_its_chunk_is_recovered(registry):
+    book = order(registry)
+    chunk = book.chunks.get(index=1)
+    task = chunk_task(chunk)
+    task.claim("dead-worker")
+    assert books.claim_chunk(chunk.pk, "dead-worker") is not None  # and the worker was never seen again
+    BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED
+    assert task.exception_class_path == "reports.books.WorkerLost" and "dead-worker" in task.traceback
+    assert task.finished_at is not None
+
+
+def test_progress_never_moves_backwards_when_a_chunk_is_taken_back(registry, monkeypatch):
+    book = order(registry)
+    chunk = book.chunks.get(index=0)
+    # A worker took the first chunk, rendered one sheet, and died.
+    assert books.claim_chunk(chunk.pk, "dead-worker") is not None
+    BookChunk.objects.filter(pk=chunk.pk).update(done_count=1)
+    samples = [books.progress(book)]
+    BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert books.recover_stalled_chunks() == 1
+    samples.append(books.progress(book))
+
+    render_sheet = books.render_sheet
+
+    def sampling_render_sheet(indicator, existing):
+        samples.append(books.progress(book))  # what the book's page shows meanwhile
+        return render_sheet(indicator, existing)
+
+    monkeypatch.setattr(books, "render_sheet", sampling_render_sheet)
+    run_workers("live-worker")
+    book.refresh_from_db()
+    samples.append(books.progress(book))
+    assert book.status == Book.Status.DONE
+    assert samples[0] == 1 and samples[-1] == 6 and len(samples) == 2 + 6 + 1
+    assert samples == sorted(samples), samples
+
+
+def test_a_signal_stops_the_worker_after_the_current_sheet(registry, settings, monkeypatch):
+    """In this process: SIGTERM arrives while the first sheet renders (SIGINT, and real
+    processes, are tested below)."""
+    settings.BOOK_CHUNK_SIZE = 3
+    book = order(registry)
+    first, second = book.chunks.order_by("index")
+    rendered = []
+    render_sheet = books.render_sheet
+
+    def signalling_render_sheet(indicator, existing):
+        rendered.append(indicator.pk)
+        if len(rendered) == 1:
+            signal.raise_signal(signal.SIGTERM)
+        return render_sheet(indicator, existing)
+
+    monkeypatch.setattr(books, "render_sheet", signalling_render_sheet)
+    handler = signal.getsignal(signal.SIGTERM)
+    run_workers("stopping-worker")
+    assert signal.getsignal(signal.SIGTERM) == handler  # the worker put the test process's handler back
+    assert rendered == [first.indicator_ids[0]]  # the current sheet, and nothing after it
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.worker, first.lease_until) == (BookChunk.Status.PENDING, "", None)
+    assert first.done_count == 1
+    assert first.attempts == 0  # being stopped is not a failed attempt
+    assert (second.status, second.attempts) == (BookChunk.Status.PENDING, 0)
+    # Handed back at once: both chunks are queued, for any worker, without waiting for a lease.
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert sorted(task.args_kwargs["args"] for task in ready) == sorted([[first.pk], [second.pk]])
+
+    run_workers("second-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    assert sorted(rendered[1:]) == sorted(i.pk for i in registry["indicators"])
+    assert SheetRender.objects.count() == 6  # the sheet done before the stop was reused
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
 
 
 def test_only_executives_and_administrators_order_books(registry, client):
@@ -198,38 +299,114 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_killing_a_worker_process_mid_book(registry, settings):
-    """A real worker process is killed while it renders; after a restart the book completes."""
-    book = order(registry)
-    env = {
+def worker_environment(settings) -> dict:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(),
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    command = [sys.executable, "manage.py", "book_worker", "--worker-id", "killed-worker", "-v", "0"]
-    worker = subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=env)
+
+
+def worker_command(worker_id: str, verbosity: int = 0) -> list[str]:
+    return [sys.executable, "manage.py", "book_worker", "--worker-id", worker_id, "-v", str(verbosity)]
+
+
+def start_worker_and_wait_for_a_sheet(
+    book, worker_id: str, env: dict, verbosity: int = 0
+) -> subprocess.Popen:
+    """A real worker process (its log in ``stderr``), once it has rendered the first sheet of a chunk."""
+    worker = subprocess.Popen(
+        worker_command(worker_id, verbosity),
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not BookChunk.objects.filter(book=book, done_count__gte=1).exists():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(
+                "the worker exited early" if worker.poll() is not None else "the worker rendered nothing"
+            )
+        time.sleep(0.05)
+    return worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_a_worker_process_mid_book(registry, settings):
+    """A real worker process is killed while it renders; after a restart the book completes."""
+    book = order(registry)
+    env = worker_environment(settings)
+    worker = start_worker_and_wait_for_a_sheet(book, "killed-worker", env)
     try:
-        deadline = time.monotonic() + 120
-        while not BookChunk.objects.filter(book=book, done_count__gte=1).exists():
-            assert worker.poll() is None, "the worker exited early"
-            assert time.monotonic() < deadline, "the worker rendered nothing"
-            time.sleep(0.05)
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
+        worker.communicate(timeout=30)
     finally:
         if worker.poll() is None:
             worker.kill()
     book.refresh_from_db()
     assert book.status != Book.Status.DONE
-    restarted = subprocess.run([*command, "--once"], cwd=django_settings.BASE_DIR, env=env, timeout=300)
+    (killed_task,) = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    command = [*worker_command("killed-worker"), "--once"]
+    restarted = subprocess.run(command, cwd=django_settings.BASE_DIR, env=env, timeout=300)
     assert restarted.returncode == 0
     book.refresh_from_db()
     assert book.status == Book.Status.DONE, book.error
     reader = PdfReader(io.BytesIO(open(book.file.path, "rb").read()))
     titles = [title for depth, title, _ in outline_titles(reader) if depth == 2]
     assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    # The task table tells the truth: the killed run failed, nothing is left running.
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    killed_task.refresh_from_db()
+    assert killed_task.status == TaskResultStatus.FAILED and "killed-worker" in killed_task.traceback
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_worker_process_stops_on_the_first_signal_after_the_current_sheet(registry, settings, signum):
+    """As a service manager (SIGTERM) or an operator (Ctrl+C, SIGINT) stops a worker."""
+    settings.BOOK_CHUNK_SIZE = 3  # chunks of 3 and 1 sheets: the signal lands inside the first
+    indicators = registry["indicators"][:4]
+    book = order(registry, indicators)
+    first, second = book.chunks.order_by("index")
+    worker = start_worker_and_wait_for_a_sheet(
+        book, "stopped-worker", worker_environment(settings), verbosity=1
+    )
+    try:
+        worker.send_signal(signum)
+        signalled = time.monotonic()
+        _out, log = worker.communicate(timeout=30)
+        stopped_after = time.monotonic() - signalled
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0
+    assert stopped_after < 15  # a sheet takes about a second; systemd waits 90 s before SIGKILL
+    # The sheet being rendered was finished, nothing after it was started...
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert 1 <= first.done_count <= 2 and 1 <= SheetRender.objects.count() <= 2
+    assert set(SheetRender.objects.values_list("indicator", flat=True)) <= set(first.indicator_ids[:2])
+    # ...and the chunk was handed back: queued for any worker now, not when a lease runs out.
+    assert (first.status, first.worker, first.lease_until) == (BookChunk.Status.PENDING, "", None)
+    assert (second.status, second.attempts) == (BookChunk.Status.PENDING, 0)
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 2
+    # The log tells an operator what happened.
+    name = signal.Signals(signum).name
+    assert f"{name} received: stopping after the current sheet" in log
+    assert f"Book {book.pk} part 1/2 (3 sheets): handed back after {first.done_count} sheets" in log
+    assert "Book worker 'stopped-worker' stopped" in log
+
+    run_workers("second-worker")  # in this process, which saves starting one
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in indicators]  # every sheet once
+    assert SheetRender.objects.count() == 4  # none rendered twice
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
 
 
 def test_a_units_page_groups_its_indicators_by_agreement_dimension(registry, client):

@@ -184,6 +184,7 @@ def test_the_session_page_gives_back_only_the_entry_fields(world):
         "password": marker("password"),
         "reauth_username": "somchai",
         "reauth_password": marker("reauth_password"),
+        "reauth_code": marker("reauth_code"),
         "is_superuser": "on",
     }
     before = db_snapshot()
@@ -192,16 +193,18 @@ def test_the_session_page_gives_back_only_the_entry_fields(world):
     html = response.content.decode()
     assert "ข้อความที่พิมพ์ไว้" in unescape(html)
     assert marker("password") not in html and marker("reauth_password") not in html
-    assert marker("comment") not in html
+    assert marker("reauth_code") not in html and marker("comment") not in html
     (form,) = [form for form in parse_page(html).forms if form.action == url]
     assert sorted(dict(form.fields)) == [
         "csrfmiddlewaretoken",
         "narrative",
+        "reauth_code",
         "reauth_password",
         "reauth_username",
         "result",
         "version",
     ]
-    assert dict(form.fields)["reauth_password"] == "" and form.submit == ("save", "")
+    fields = dict(form.fields)
+    assert fields["reauth_password"] == fields["reauth_code"] == "" and form.submit == ("save", "")
     # Only the failed sign-in was counted (django-axes); no report changed.
     assert [label for label in changed_tables(before, db_snapshot()) if not label.startswith("axes.")] == []

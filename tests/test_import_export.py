@@ -33,13 +33,18 @@ BEST_SERVICE = "ร้อยละความสำเร็จของกา�
 DEFINITION = "ความสำเร็จของโครงการ\nหมายถึง การดำเนินการแล้วเสร็จเชื่%\nจำนวนผู้ใช้บริการเพิ่มขึน้"
 
 
-@pytest.fixture
-def registry():
+def make_registry():
+    """The fiscal years, units and strategy codes that the good rows name."""
     make_fiscal_year(2567)
     make_fiscal_year(2568, criterion_1_label="ก", criterion_2_label="ข")
     make_unit("5016", "สำนักงานเขตธนบุรี")
     make_unit("0200", "สำนักอนามัย")
     make_strategy_path(("7", "7.3", "7.3.1", "7.3.1.1"))
+
+
+@pytest.fixture
+def registry():
+    make_registry()
 
 
 def good_rows():

@@ -52,7 +52,9 @@ def data(settings, tmp_path):
     return build
 
 
-# Every page starts with 4: session, user, the user's roles, the user's units.
+# Every page starts with 4: session, user, the user's roles, the user's units;
+# auditors and administrators 5: + the device that verified their second factor
+# (django-otp checks it still exists on every request).
 PAGES = [
     # (user, url name, args, queries)
     # + fiscal year, its quarters, indicators, their reports
@@ -60,13 +62,13 @@ PAGES = [
     # + fiscal years, indicators per unit, reports per unit and status, units
     ("executive", "home", lambda i: [], 8 + 1),
     # + count, page, fiscal years, units
-    ("auditor", "review_queue", lambda i: [], 8),
+    ("auditor", "review_queue", lambda i: [], 8 + 1),
     # + indicator, targets, reports, evidence, scores, fiscal quarters
     ("staff", "quarter_report", lambda i: [i.pk, 2], 10),
     # + the sheet (indicator, targets, reports, scores, projects, data sets), evidence, fiscal quarter
-    ("auditor", "quarter_review", lambda i: [i.pk, 1], 12),
+    ("auditor", "quarter_review", lambda i: [i.pk, 1], 12 + 1),
     # + indicator, then one history query per kind of record (6)
-    ("auditor", "indicator_history", lambda i: [i.pk], 11),
+    ("auditor", "indicator_history", lambda i: [i.pk], 11 + 1),
     # + fiscal years, figures per unit for each of the 4 quarters, figures per strategy area,
     # the strategy areas, the year's deadlines
     ("executive", "dashboard", lambda i: [], 12),

@@ -63,6 +63,8 @@ def test_axes_configuration():
     assert django_settings.AXES_FAILURE_LIMIT == 5
     assert django_settings.AXES_COOLOFF_TIME == datetime.timedelta(minutes=15)
     assert django_settings.AXES_RESET_ON_SUCCESS is True
+    assert django_settings.AXES_HANDLER == "kpi_portal.sign_in_limits.PortalAxesHandler"
+    assert django_settings.SIGN_IN_ADDRESS_FAILURE_LIMIT == 100
 
 
 def test_five_failures_lock_the_username_at_that_address_only(axes_on):
@@ -122,6 +124,87 @@ def test_a_successful_sign_in_resets_the_count(axes_on):
         assert sign_in(Client(), "somchai", "wrong").status_code == 200
     client = Client()
     assert sign_in(client, "somchai", "right-password").status_code == 302 and signed_in(client)
+
+
+# --- password spraying: a limit per address across usernames ------------------------------------
+
+SPRAYER = "192.0.2.66"
+ADDRESS_LOCKOUT_TEXT = "มีการลงชื่อเข้าใช้ผิดจากเครือข่ายของท่านหลายครั้งเกินไป"
+
+
+def test_an_office_behind_one_address_survives_everyones_typos(axes_on):
+    # 30 colleagues behind the city hall's one address each mistype twice (60 failures),
+    # then all sign in. (One test client plays every office PC: a new client per
+    # request costs a tenth of a second of set-up; no cookie is kept between people.)
+    staff = [make_user(f"office{n}", password=f"right-{n}") for n in range(30)]
+    office_pc = Client()
+    for user in staff:
+        for _ in range(2):
+            office_pc.cookies.clear()
+            response = sign_in(office_pc, user.username, "typo")
+            assert response.status_code == 200 and WRONG_PASSWORD_TEXT in response.text
+    for n, user in enumerate(staff):
+        office_pc.cookies.clear()
+        response = sign_in(office_pc, user.username, f"right-{n}")
+        assert response.status_code == 302 and signed_in(office_pc), user.username
+
+
+def test_a_password_spray_from_one_address_is_stopped(axes_on):
+    make_user("victim", password="Summer2568!")
+    make_user("colleague", password="her-own-password")
+    # The colleague signed in on this office PC before: the browser remembers it.
+    desk = Client()
+    assert sign_in(desk, "colleague", "her-own-password", ip=SPRAYER).status_code == 302
+    desk.post(reverse("logout"))
+
+    # One password against 100 usernames, once each: no username reaches its own limit of 5.
+    attacker = Client()
+    for n in range(99):
+        response = sign_in(attacker, f"user{n:03d}", "Summer2568!", ip=SPRAYER)
+        assert response.status_code == 200, n
+    response = sign_in(attacker, "user099", "Summer2568!", ip=SPRAYER)
+    assert response.status_code == 429 and ADDRESS_LOCKOUT_TEXT in response.text
+
+    # Blocked now, even where the sprayed password is right (the sprayer learns nothing) ...
+    response = sign_in(attacker, "victim", "Summer2568!", ip=SPRAYER)
+    assert response.status_code == 429 and not signed_in(attacker)
+    assert ADDRESS_LOCKOUT_TEXT in response.text and "15 นาที" in response.text
+    # ... from the same address, the colleague on her usual PC still signs in ...
+    assert sign_in(desk, "colleague", "her-own-password", ip=SPRAYER).status_code == 302 and signed_in(desk)
+    # ... and another address is not affected.
+    elsewhere = Client()
+    assert sign_in(elsewhere, "victim", "Summer2568!", ip=HOME).status_code == 302 and signed_in(elsewhere)
+
+
+def test_the_known_browser_cookie_cannot_be_forged(axes_on, settings):
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 10
+    make_user("victim", password="Summer2568!")
+    forged = Client()
+    for n in range(10):
+        sign_in(forged, f"user{n:03d}", "guess", ip=SPRAYER)
+    forged.cookies["kpi_known_browser"] = '["victim"]'
+    response = sign_in(forged, "victim", "Summer2568!", ip=SPRAYER)
+    assert response.status_code == 429 and not signed_in(forged)
+
+
+def test_the_address_limit_comes_from_the_environment():
+    code = "from django.conf import settings as s; print(s.SIGN_IN_ADDRESS_FAILURE_LIMIT)"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "kpi_portal.settings",
+        "SIGN_IN_ADDRESS_FAILURE_LIMIT": "250",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["250"]
 
 
 def test_limits_come_from_the_environment():

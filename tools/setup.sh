@@ -3,10 +3,13 @@
 # missing), the .venv and the pinned requirements. Safe to run again: it only
 # does what is missing. With --tests it also installs what the tests need
 # (poppler-utils for PDF text checks, Chromium for browser tests).
+# PyICU has no wheels on PyPI: pip builds it against Debian's ICU, hence
+# libicu-dev, pkg-config, a C++ compiler and the Python headers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig gettext)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig gettext
+  libicu-dev pkg-config g++ python3-dev)
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(poppler-utils chromium)
 fi

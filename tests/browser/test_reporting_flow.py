@@ -1,16 +1,19 @@
 """The quarterly cycle in a real browser: staff enter and submit, the auditor
 returns, staff revise, the auditor scores and accepts, the sheet shows it."""
 
+import base64
 import io
 import re
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from indicators.models import FiscalQuarter, Role
 from reports.models import AuditScore, QuarterReport
 from tests.factories import make_fiscal_year, make_indicator, make_unit, make_user
+from tests.two_factor_codes import code_from_secret, next_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +36,19 @@ def sign_in(page: Page, base: str, username: str, password: str):
     page.fill("#id_password", password)
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     expect(page.locator("form[action='/accounts/logout/']")).to_be_visible()
+    # Auditors give a second factor: the first time they set up an app (typing the key
+    # shown on the page into "their app", here computed), later they type its code.
+    if "/account/two-factor/setup/" in page.url:
+        secret = base64.b32decode(page.locator("#two-factor-secret").inner_text().replace(" ", ""))
+        page.fill("#id_code", code_from_secret(secret))
+        page.locator("#two-factor-setup button[type=submit]").click()
+        expect(page.locator("#recovery-codes li")).to_have_count(10)
+        page.get_by_role("link", name="เก็บรหัสไว้แล้ว ดำเนินการต่อ").click()
+    elif "/account/two-factor/" in page.url:
+        page.fill("#id_code", next_code(TOTPDevice.objects.get(user__username=username)))
+        page.locator("#two-factor-verify button[type=submit]").click()
+    expect(page.locator("form[action='/accounts/logout/']")).to_be_visible()
+    assert "/account/two-factor/" not in page.url
 
 
 def sign_out(page: Page):

@@ -1,17 +1,52 @@
+import logging
 import os
+import signal
 import socket
 import time
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+from django_tasks_db.management.commands.db_worker import Worker
 
-from reports.books import recover_stalled_chunks
+from reports import books
+
+logger = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class BookWorker(Worker):
+    """django-tasks-db's worker, stopped by the first SIGTERM or SIGINT after the
+    sheet it is rendering, not after the whole task (a chunk of up to 25 sheets):
+    the chunk is handed back to the queue (``books.hand_back``)."""
+
+    def configure_signals(self) -> None:
+        self.previous_handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.shutdown)
+
+    def restore_signals(self) -> None:
+        for signum, handler in self.previous_handlers.items():
+            signal.signal(signum, handler)
+
+    def shutdown(self, signum, frame) -> None:
+        # Only flags are set, and the code the signal interrupted runs on to the end
+        # of its sheet. (db_worker's handler runs the whole task, and on a second
+        # signal raises SystemExit, which the task swallows as its own failure.)
+        name = signal.Signals(signum).name
+        if not self.running:
+            logger.info("%s received: already stopping after the current sheet", name)
+            return
+        logger.info("%s received: stopping after the current sheet", name)
+        self.running = False
+        books.worker_stop.requested = True
 
 
 class Command(BaseCommand):
     help = (
         "Run a background worker for books: hand chunks of dead workers back to the queue, "
-        "then run django-tasks-db's worker over all queued tasks; repeat."
+        "then run django-tasks-db's worker over all queued tasks; repeat. SIGTERM or Ctrl+C "
+        "stops it after the current sheet, handing its chunk back to the queue."
     )
 
     def add_arguments(self, parser):
@@ -25,20 +60,38 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run what is queued, then exit")
 
     def handle(self, *args, worker_id, interval, once, **options):
-        verbosity = options["verbosity"]
-        while True:
-            recovered = recover_stalled_chunks(worker_id)
-            if recovered and verbosity:
-                self.stdout.write(f"{recovered} abandoned chunks queued again")
-            call_command(
-                "db_worker",
-                worker_id=worker_id,
-                batch=True,
-                startup_delay=False,
-                reload=False,
-                interval=interval,
-                verbosity=verbosity,
-            )
-            if once:
-                return
-            time.sleep(interval)
+        configure_logging(options["verbosity"])
+        books.worker_stop.requested = False
+        worker = BookWorker(
+            queue_names=[DEFAULT_TASK_QUEUE_NAME],
+            interval=interval,
+            batch=True,  # run what is queued, then come back here to recover and wait
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
+        logger.info("Book worker %r started (process %d)", worker_id, os.getpid())
+        try:
+            while worker.running:
+                books.recover_stalled_chunks(worker_id)
+                worker.run()
+                if once:
+                    break
+                # Not interrupted by a signal: an idle worker stops within `interval`.
+                time.sleep(interval)
+        finally:
+            worker.restore_signals()
+            books.worker_stop.requested = False
+        logger.info("Book worker %r stopped", worker_id)
+
+
+def configure_logging(verbosity: int) -> None:
+    """-v 1: what the worker does with books, in words (INFO); -v 2: also every task
+    and poll of django-tasks; -v 0: warnings and errors only."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.getLogger("reports").setLevel(level)
+    for name in ("django_tasks", "django_tasks_db"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)

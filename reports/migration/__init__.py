@@ -1,0 +1,1 @@
+"""Bringing the city's past years in from the system the portal replaces."""
