@@ -59,13 +59,14 @@ def reauthenticate(request: HttpRequest) -> bool:
     """Sign the user in again from the credentials typed on the "session expired" page."""
     username = request.POST.get("reauth_username", "")
     password = request.POST.get("reauth_password", "")
-    if not username or not password or "\x00" in username + password:
-        return False  # (NUL: no account has it, and PostgreSQL refuses it in a query)
+    code = request.POST.get("reauth_code", "")
+    if not username or not password or "\x00" in username + password + code:
+        return False  # (NUL: no account or code has it, and PostgreSQL refuses it in a query)
     user = authenticate(request, username=username, password=password)
     if user is None:
         return False
     # Two-factor sign-in: who needs a second factor types its code here too.
-    check = two_factor.check_code(user, request.POST.get("reauth_code", ""))
+    check = two_factor.check_code(user, code)
     if check.device is None and two_factor.code_needed(user):
         return False
     login(request, user)

@@ -6,6 +6,8 @@ nothing stored."""
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reports import services
 from reports.models import QuarterReport
@@ -186,6 +188,25 @@ def test_nul_when_signing_in_again_after_the_session_expired(world):
     }
     response = Client().post(entry_url(world), posted)
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("code", ["12\x003456", "abcde\x00fghij", "\x00"])
+def test_nul_in_the_two_step_code_when_signing_in_again(world, code):
+    """An auditor with an app and recovery codes whose session expired on a page."""
+    auditor = world["users"]["auditor"]
+    TOTPDevice.objects.create(user=auditor, name="phone", confirmed=True)
+    recovery = StaticDevice.objects.create(user=auditor, name="recovery", confirmed=True)
+    StaticToken.objects.create(device=recovery, token="abcdefghij")
+    posted = {
+        "result": "30",
+        "narrative": "ข้อความ",
+        "version": "1",
+        "reauth_username": "auditor",
+        "reauth_password": "pass",
+        "reauth_code": code,
+    }
+    response = Client().post(entry_url(world), posted)
+    assert response.status_code == 401 and StaticToken.objects.count() == 1
 
 
 def test_nul_when_signing_in(world):
