@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from indicators import exchange
@@ -26,6 +27,7 @@ def attachment(content: bytes, fmt: str, name: str) -> HttpResponse:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def indicator_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The indicators the list shows for the same filters (all pages), with their
     targets, results, scores and statuses; staff get their own units only."""
@@ -46,6 +48,7 @@ def indicator_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The blank import template, for those who import (administrators)."""
     require(principal(request.user).is_administrator or request.user.has_perm("indicators.add_indicator"))

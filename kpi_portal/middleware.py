@@ -1,9 +1,16 @@
 import time
 
 from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from kpi_portal import two_factor
+
+# Django's message for a NUL in a form field; Django's Thai catalogue has no
+# translation, ours has (kept there by this mention).
+gettext_noop("Null characters are not allowed.")
 
 
 class ThaiFirstLocaleMiddleware:
@@ -73,3 +80,25 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         return two_factor.gate(request)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path is a 404, in the query string a 400 with a message.
+
+    No page means one, and PostgreSQL refuses NUL in any text it is given (a 500 when
+    a view passes a parameter to a query). Refusing it here covers every parameter of
+    every view, the admin's included; posted text is checked by the forms (Django's
+    CharField refuses NUL) so that what was typed is shown again with the message.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise Http404
+        if any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return render(request, "bad_request_nul.html", status=400)
+        return self.get_response(request)

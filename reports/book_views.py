@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from indicators.access import principal, require, visible_indicators
@@ -33,8 +34,14 @@ def book_for_user(request: HttpRequest, pk: int) -> Book:
 def book_order(request: HttpRequest) -> HttpResponse:
     """Order a book of the indicators the list shows with the filters in ``query``."""
     require(may_order_books(request.user))
-    query = request.POST.get("query", "")
-    form = IndicatorFilterForm(QueryDict(query) or None)
+    parameters = QueryDict(request.POST.get("query", ""))
+    if any("\x00" in key + "".join(values) for key, values in parameters.lists()):
+        messages.error(request, _("Null characters are not allowed."))
+        return redirect("indicator_list")
+    # Encoded again: what goes into the redirect's Location header and the book is plain
+    # ASCII, whatever was posted (a line break there would be a 500).
+    query = parameters.urlencode()
+    form = IndicatorFilterForm(parameters or None)
     indicators = visible_indicators(request.user, Indicator.objects.for_list())
     if form.is_bound:
         indicators = form.filter(indicators)
@@ -90,6 +97,7 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def book_download(request: HttpRequest, pk: int) -> FileResponse:
     book = book_for_user(request, pk)
     if book.status != Book.Status.DONE or not book.file:

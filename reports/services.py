@@ -4,6 +4,7 @@ Every write checks the quarter's lock and the report's version inside one
 transaction: nothing is silently overwritten.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -78,8 +79,7 @@ def save_report(
         # Compare and set in one statement, so two saves racing cannot both pass.
         claimed = QuarterReport.objects.filter(pk=report.pk, version=version).update(version=version + 1)
         if not claimed:
-            report.refresh_from_db()
-            raise VersionConflict(report)
+            raise VersionConflict(current_report(indicator, quarter))
         report.version = version + 1
     report.result = draft.result
     report.narrative = draft.narrative
@@ -96,10 +96,16 @@ def save_report(
             report.save()
     except IntegrityError:
         # Another save created this quarter's report a moment ago.
-        raise VersionConflict(QuarterReport.objects.get(indicator=indicator, quarter=quarter)) from None
+        raise VersionConflict(current_report(indicator, quarter)) from None
     for upload in files:
         attach_evidence(report, upload, user)
     return report
+
+
+def current_report(indicator: Indicator, quarter: int) -> QuarterReport:
+    """The stored report, or an unsaved version-0 one when it was deleted meanwhile."""
+    current = QuarterReport.objects.filter(indicator=indicator, quarter=quarter).first()
+    return current or QuarterReport(indicator=indicator, quarter=quarter, version=0)
 
 
 def attach_evidence(report: QuarterReport, upload, user) -> EvidenceFile:
@@ -148,10 +154,10 @@ def review_report(
         pk=report.pk, version=version, status=QuarterReport.Status.SUBMITTED
     ).update(version=version + 1)
     if not claimed:
-        report.refresh_from_db()
-        if report.status != QuarterReport.Status.SUBMITTED:
-            raise NotEditable(report.status)
-        raise VersionConflict(report)
+        current = QuarterReport.objects.filter(pk=report.pk).first()
+        if current is None or current.status != QuarterReport.Status.SUBMITTED:
+            raise NotEditable(current.status if current else "deleted")
+        raise VersionConflict(current)
     if is_verification:
         for other in AuditScore.objects.filter(indicator=report.indicator_id, is_verification=True).exclude(
             quarter=report.quarter
@@ -181,6 +187,17 @@ def review_report(
     return audit
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut before a letter whose marks would
+    be cut off (Thai vowels and tone marks follow their consonant), with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > 0 and unicodedata.category(text[end]) == "Mn":
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
 @transaction.atomic
 def reopen_report(report: QuarterReport, user, reason: str) -> None:
     """An administrator hands an accepted report back to its unit, saying why."""
@@ -193,7 +210,9 @@ def reopen_report(report: QuarterReport, user, reason: str) -> None:
     report.status = QuarterReport.Status.RETURNED
     report.return_comment = reason
     report._history_user = user
-    report._change_reason = reason
+    # The whole reason is the report's return comment (and in its history); the
+    # history's change-reason column holds 100 characters.
+    report._change_reason = shortened(reason, 100)
     report.save()
 
 

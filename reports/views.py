@@ -4,11 +4,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from indicators import thai
 from indicators.access import principal, require, visible_indicators
 from indicators.models import Indicator, QuarterTarget
+from indicators.people import display_name
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
 from reports.pdf import render_pdf
 from reports.sheet import sheet_for_user
@@ -43,12 +45,13 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def indicator_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = sheet_for_user(request.user, pk)
     indicator = sheet.indicator
     unit = indicator.org_unit
     printed_at = timezone.localtime()
-    printed_by = request.user.get_full_name() or request.user.get_username()
+    printed_by = display_name(request.user)
     context = {
         "sheet": sheet,
         "printed_at": printed_at,
@@ -84,10 +87,6 @@ HISTORY_FIELDS = {
     AnnualSummary: ["text"],
     EvidenceFile: ["original_name"],
 }
-
-
-def display_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def history_entries(indicator: Indicator) -> list[dict]:

@@ -7,11 +7,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from indicators.access import principal, require, visible_indicators
+from indicators.access import get_indicator_for_user, principal, require, visible_indicators
 from indicators.models import QUARTERS, FiscalYear, OrgUnit
 from kpi_portal import two_factor
 from reports import services
@@ -19,6 +21,7 @@ from reports.forms import QuarterReportForm, ReopenForm, ReviewForm, report_init
 from reports.models import EvidenceFile, QuarterReport
 from reports.selectors import by_quarter, entry_indicator
 from reports.sheet import sheet_for_user
+from reports.views import back_url
 
 
 def check_quarter(quarter: int) -> None:
@@ -56,13 +59,14 @@ def reauthenticate(request: HttpRequest) -> bool:
     """Sign the user in again from the credentials typed on the "session expired" page."""
     username = request.POST.get("reauth_username", "")
     password = request.POST.get("reauth_password", "")
-    if not username or not password:
-        return False
+    code = request.POST.get("reauth_code", "")
+    if not username or not password or "\x00" in username + password + code:
+        return False  # (NUL: no account or code has it, and PostgreSQL refuses it in a query)
     user = authenticate(request, username=username, password=password)
     if user is None:
         return False
     # Two-factor sign-in: who needs a second factor types its code here too.
-    check = two_factor.check_code(user, request.POST.get("reauth_code", ""))
+    check = two_factor.check_code(user, code)
     if check.device is None and two_factor.code_needed(user):
         return False
     login(request, user)
@@ -86,6 +90,7 @@ def quarter_report(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
                 {
                     "reason": "session",
                     "fields": resubmit_fields(request),
+                    "action": reverse("quarter_report", args=[pk, quarter]),
                     "failed": "reauth_username" in request.POST,
                 },
                 status=401,
@@ -155,8 +160,11 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     report = by_quarter(indicator.reports.all()).get(quarter)
     form = QuarterReportForm(request.POST, indicator=indicator)
     form.is_valid()
-    if "narrative" in form.errors and form.errors.as_data()["narrative"][0].code == "max_length":
-        return JsonResponse({"error": "invalid", "message": form.errors["narrative"][0]}, status=400)
+    # A draft keeps text the entry form would refuse (HTML tags, a missing result), but
+    # not text that cannot be stored: too long, or with NUL characters.
+    for error in form.errors.as_data().get("narrative", []):
+        if error.code in ("max_length", "null_characters_not_allowed"):
+            return JsonResponse({"error": "invalid", "message": error.messages[0]}, status=400)
     if "version" not in form.cleaned_data:
         return JsonResponse(
             {"error": "invalid", "message": _("The page is out of date: reload it.")}, status=400
@@ -197,24 +205,77 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     )
 
 
-def resubmit_fields(request: HttpRequest) -> list[tuple[str, str]]:
-    """What the user posted, to put back into a form (files cannot be re-sent)."""
-    hidden = {"csrfmiddlewaretoken", "reauth_username", "reauth_password", "reauth_code"}
-    return [(name, value) for name, value in request.POST.items() if name not in hidden]
+# The entry form's fields a "not saved yet" page gives back: what the user typed and
+# the version they started from. Never anything else that was posted (a password,
+# "submit", another form's fields): the page must not become a way to send those.
+RESUBMIT_FIELDS = ("result", "narrative", "version")
+
+
+def resubmit_fields(request: HttpRequest) -> dict[str, str]:
+    """The entry form's text fields as posted (files cannot be given back)."""
+    return {name: request.POST.get(name, "") for name in RESUBMIT_FIELDS}
+
+
+def is_same_origin(request: HttpRequest) -> bool:
+    """Whether the browser says the request comes from one of the portal's own pages.
+
+    Sec-Fetch-Site is set by the browser and cannot be forged by a page; without it
+    (older browsers) the Origin header, then the Referer, must name this site."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    own = f"{request.scheme}://{request.get_host()}"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin == own
+    return request.headers.get("Referer", "").startswith(own + "/")
+
+
+def entry_after_csrf_failure(request: HttpRequest) -> tuple[int, int] | None:
+    """(indicator pk, quarter) when a failed CSRF check may give the typed text back.
+
+    Only to a signed-in user posting the quarter entry form from our own pages, for an
+    indicator they report for. A forged cross-site POST gets nothing back: shown the
+    attacker's text with a fresh token, a victim could save it with one click."""
+    if not request.user.is_authenticated or not is_same_origin(request):
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Http404:
+        return None
+    if match.url_name != "quarter_report" or match.kwargs["quarter"] not in QUARTERS:
+        return None
+    try:
+        indicator = get_indicator_for_user(request.user, match.kwargs["pk"])
+    except Http404:
+        return None
+    if not principal(request.user).reports_for(indicator):
+        return None
+    return indicator.pk, match.kwargs["quarter"]
 
 
 @login_not_required
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A failed CSRF check shows the form again with everything the user typed."""
+    """A failed CSRF check (settings.CSRF_FAILURE_VIEW) changes nothing and echoes nothing
+    that was posted, with one exception: the entry form's text, shown again to its
+    author in an editable form that only saves a draft (``entry_after_csrf_failure``)."""
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse(
             {"error": "csrf", "message": _("The page's security token has expired: reload the page.")},
             status=403,
         )
+    entry = entry_after_csrf_failure(request)
+    if entry is None:
+        return render(request, "reports/csrf_failure.html", {"back_url": back_url(request)}, status=403)
     return render(
         request,
         "reports/resubmit.html",
-        {"reason": "csrf", "fields": resubmit_fields(request), "failed": False},
+        {
+            "reason": "csrf",
+            "fields": resubmit_fields(request),
+            "action": reverse("quarter_report", args=entry),
+            "failed": False,
+        },
         status=403,
     )
 
@@ -227,6 +288,7 @@ def evidence_for_user(request, evidence_id) -> EvidenceFile:
 
 
 @require_safe
+@cache_control(private=True, no_store=True)
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_for_user(request, evidence_id)
     response = FileResponse(
@@ -318,7 +380,11 @@ def quarter_reopen(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
     report = get_object_or_404(QuarterReport, indicator=indicator, quarter=quarter)
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give a reason for reopening the quarter."))
+        error = form.errors.as_data()["reason"][0]
+        if error.code == "required":
+            messages.error(request, _("Give a reason for reopening the quarter."))
+        else:
+            messages.error(request, error.messages[0])
     else:
         try:
             services.reopen_report(report, request.user, form.cleaned_data["reason"])

@@ -160,7 +160,9 @@ def test_a_failed_csrf_check_shows_the_form_again_with_the_text(setup):
     client = Client(enforce_csrf_checks=True)
     client.force_login(setup["staff"])
     response = client.post(
-        entry_url(setup["indicator"]), {"result": "5", "narrative": "อย่าหายนะ", "version": "0", "save": ""}
+        entry_url(setup["indicator"]),
+        {"result": "5", "narrative": "อย่าหายนะ", "version": "0", "save": ""},
+        headers={"Origin": "http://testserver"},  # from the portal's own page, as browsers say
     )
     assert response.status_code == 403
     assert field_value(response, "narrative") == "อย่าหายนะ"

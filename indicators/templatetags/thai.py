@@ -1,4 +1,4 @@
-"""Template filters for Thai display: BE dates, Thai digits, numbers, dashes."""
+"""Template filters for Thai display: BE dates, Thai digits, numbers, dashes, people's names."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
-from indicators import thai
+from indicators import people, thai
 
 register = template.Library()
 
@@ -48,3 +48,9 @@ def thai_paragraphs(value, autoescape=True):
     the word it repeats: a line never starts with it."""
     html = linebreaks(value, autoescape=autoescape)
     return mark_safe(html.replace(" ๆ", "\u00a0ๆ"))
+
+
+@register.filter
+def user_name(user):
+    """A user's full name, else their username; "" for no user (see ``people.display_name``)."""
+    return people.display_name(user)
