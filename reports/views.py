@@ -1,8 +1,6 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -11,19 +9,10 @@ from indicators import thai
 from indicators.access import principal, require, visible_indicators
 from indicators.models import Indicator, QuarterTarget
 from indicators.people import display_name
+from kpi_portal.navigation import back_url
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
 from reports.pdf import render_pdf
 from reports.sheet import sheet_for_user
-
-
-def back_url(request: HttpRequest) -> str:
-    """Where "Back" leads: the page the user came from on this site, else the list."""
-    referer = request.headers.get("referer", "")
-    if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return referer
-    return reverse("indicator_list")
 
 
 @require_safe

@@ -1,13 +1,12 @@
 """Quarter entry by unit staff, review by auditors, reopening by administrators."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -15,13 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from indicators.access import get_indicator_for_user, principal, require, visible_indicators
 from indicators.models import QUARTERS, FiscalYear, OrgUnit
-from kpi_portal import two_factor
+from kpi_portal.csrf import gives_back_after_csrf_failure
+from kpi_portal.session_views import reauthenticate
 from reports import services
 from reports.forms import QuarterReportForm, ReopenForm, ReviewForm, report_initial
 from reports.models import EvidenceFile, QuarterReport
 from reports.selectors import by_quarter, entry_indicator
 from reports.sheet import sheet_for_user
-from reports.views import back_url
 
 
 def check_quarter(quarter: int) -> None:
@@ -55,26 +54,42 @@ def render_entry(request, context, form, status=200):
     return render(request, "reports/quarter_report.html", {**context, "form": form}, status=status)
 
 
-def reauthenticate(request: HttpRequest) -> bool:
-    """Sign the user in again from the credentials typed on the "session expired" page."""
-    username = request.POST.get("reauth_username", "")
-    password = request.POST.get("reauth_password", "")
-    code = request.POST.get("reauth_code", "")
-    if not username or not password or "\x00" in username + password + code:
-        return False  # (NUL: no account or code has it, and PostgreSQL refuses it in a query)
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        return False
-    # Two-factor sign-in: who needs a second factor types its code here too.
-    check = two_factor.check_code(user, code)
-    if check.device is None and two_factor.code_needed(user):
-        return False
-    login(request, user)
-    if check.device is not None:
-        two_factor.complete_sign_in(request, check.device)
-    return True
+# The entry form's fields a "not saved yet" page gives back: what the user typed and
+# the version they started from. Never anything else that was posted (a password,
+# "submit", another form's fields): the page must not become a way to send those.
+RESUBMIT_FIELDS = ("result", "narrative", "version")
 
 
+def resubmit_fields(request: HttpRequest) -> dict[str, str]:
+    """The entry form's text fields as posted (files cannot be given back)."""
+    return {name: request.POST.get(name, "") for name in RESUBMIT_FIELDS}
+
+
+def entry_after_csrf_failure(request: HttpRequest, pk: int, quarter: int) -> HttpResponse | None:
+    """The entry form's text, after a failed CSRF check, shown again to its author in an
+    editable form that only saves a draft (kpi_portal.csrf); None for anyone else."""
+    if quarter not in QUARTERS:
+        return None
+    try:
+        indicator = get_indicator_for_user(request.user, pk)
+    except Http404:
+        return None
+    if not principal(request.user).reports_for(indicator):
+        return None
+    return render(
+        request,
+        "reports/resubmit.html",
+        {
+            "reason": "csrf",
+            "fields": resubmit_fields(request),
+            "action": reverse("quarter_report", args=[indicator.pk, quarter]),
+            "failed": False,
+        },
+        status=403,
+    )
+
+
+@gives_back_after_csrf_failure(entry_after_csrf_failure)
 @login_not_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def quarter_report(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
@@ -202,81 +217,6 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
             "saved_at": saved_at.isoformat(),
             "message": _("Draft saved at %(time)s") % {"time": f"{saved_at:%H:%M:%S}"},
         }
-    )
-
-
-# The entry form's fields a "not saved yet" page gives back: what the user typed and
-# the version they started from. Never anything else that was posted (a password,
-# "submit", another form's fields): the page must not become a way to send those.
-RESUBMIT_FIELDS = ("result", "narrative", "version")
-
-
-def resubmit_fields(request: HttpRequest) -> dict[str, str]:
-    """The entry form's text fields as posted (files cannot be given back)."""
-    return {name: request.POST.get(name, "") for name in RESUBMIT_FIELDS}
-
-
-def is_same_origin(request: HttpRequest) -> bool:
-    """Whether the browser says the request comes from one of the portal's own pages.
-
-    Sec-Fetch-Site is set by the browser and cannot be forged by a page; without it
-    (older browsers) the Origin header, then the Referer, must name this site."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site == "same-origin"
-    own = f"{request.scheme}://{request.get_host()}"
-    origin = request.headers.get("Origin")
-    if origin is not None:
-        return origin == own
-    return request.headers.get("Referer", "").startswith(own + "/")
-
-
-def entry_after_csrf_failure(request: HttpRequest) -> tuple[int, int] | None:
-    """(indicator pk, quarter) when a failed CSRF check may give the typed text back.
-
-    Only to a signed-in user posting the quarter entry form from our own pages, for an
-    indicator they report for. A forged cross-site POST gets nothing back: shown the
-    attacker's text with a fresh token, a victim could save it with one click."""
-    if not request.user.is_authenticated or not is_same_origin(request):
-        return None
-    try:
-        match = resolve(request.path_info)
-    except Http404:
-        return None
-    if match.url_name != "quarter_report" or match.kwargs["quarter"] not in QUARTERS:
-        return None
-    try:
-        indicator = get_indicator_for_user(request.user, match.kwargs["pk"])
-    except Http404:
-        return None
-    if not principal(request.user).reports_for(indicator):
-        return None
-    return indicator.pk, match.kwargs["quarter"]
-
-
-@login_not_required
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A failed CSRF check (settings.CSRF_FAILURE_VIEW) changes nothing and echoes nothing
-    that was posted, with one exception: the entry form's text, shown again to its
-    author in an editable form that only saves a draft (``entry_after_csrf_failure``)."""
-    if request.headers.get("accept", "").startswith("application/json"):
-        return JsonResponse(
-            {"error": "csrf", "message": _("The page's security token has expired: reload the page.")},
-            status=403,
-        )
-    entry = entry_after_csrf_failure(request)
-    if entry is None:
-        return render(request, "reports/csrf_failure.html", {"back_url": back_url(request)}, status=403)
-    return render(
-        request,
-        "reports/resubmit.html",
-        {
-            "reason": "csrf",
-            "fields": resubmit_fields(request),
-            "action": reverse("quarter_report", args=entry),
-            "failed": False,
-        },
-        status=403,
     )
 
 
