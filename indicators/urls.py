@@ -2,18 +2,18 @@
 
 from django.urls import path
 
-from indicators import exchange_views
+from indicators import views
 
 urlpatterns = [
     path(
         "indicators/import-template.xlsx/",
-        exchange_views.import_template,
+        views.import_template,
         {"fmt": "xlsx"},
         name="indicator_import_template_xlsx",
     ),
     path(
         "indicators/import-template.csv/",
-        exchange_views.import_template,
+        views.import_template,
         {"fmt": "csv"},
         name="indicator_import_template_csv",
     ),

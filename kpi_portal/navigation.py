@@ -28,3 +28,10 @@ def is_same_origin(request: HttpRequest) -> bool:
     if origin is not None:
         return origin == own
     return request.headers.get("Referer", "").startswith(own + "/")
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The query string without its page number: pagination links keep the filters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

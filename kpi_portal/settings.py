@@ -257,7 +257,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
-# An imported .xlsx is checked before it is opened, against zip bombs (indicators/exchange.py).
+# An imported .xlsx is checked before it is opened, against zip bombs (indicators/exchange/read.py).
 # A city's export (2,500 indicators, 41 columns, long Thai texts) unpacks to about 35 MB,
 # packed about 20 times, with about 10,000 different texts.
 IMPORT_XLSX_MAX_MEMBERS = env_positive_int("IMPORT_XLSX_MAX_MEMBERS", 1000)  # parts of the archive

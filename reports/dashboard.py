@@ -2,7 +2,7 @@
 whole city, per strategy area and per unit, and each unit's reporting compliance in the
 four quarters.
 
-Every figure is a ``COUNT(...) FILTER (...)`` over ``IndicatorQuerySet.with_quarter_progress``
+Every figure is a ``COUNT(...) FILTER (...)`` over ``reports.progress.with_quarter_progress``
 (the definitions live there, and the indicator list filters by the same annotations), grouped
 by unit or by strategy area: seven queries whatever the number of units and indicators.
 
@@ -30,7 +30,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, QuarterProgress, StrategyNode
+from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, StrategyNode
+from reports.charts import Bar, stacked_bar
+from reports.progress import QuarterProgress, with_quarter_progress
 
 # The parts of a stacked bar, left to right; "late" overlaps them and is counted apart.
 PARTS = (
@@ -71,55 +73,6 @@ class Figures:
         return Figures(
             **{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__}
         )
-
-
-@dataclass
-class Segment:
-    """One part of a stacked bar, in SVG user units."""
-
-    part: str
-    label: str
-    count: int
-    x: float
-    width: float
-    label_x: float
-    show_label: bool
-    href: str
-
-
-@dataclass
-class Bar:
-    width: int
-    height: int
-    label_y: float  # baseline of the counts written on the parts
-    segments: list[Segment]
-
-
-def stacked_bar(figures: Figures, links: dict, width: int, height: int, label_width: float = 0) -> Bar:
-    """Geometry of a horizontal bar split into PARTS, proportional to the counts; a part's
-    count is written on it when the part is at least ``label_width`` wide (0: never)."""
-    segments = []
-    done = 0
-    for part in PARTS:
-        count = getattr(figures, part)
-        if not count:
-            continue
-        start = done / figures.total * width
-        done += count
-        end = done / figures.total * width
-        segments.append(
-            Segment(
-                part=part,
-                label=part.label,
-                count=count,
-                x=round(start, 2),
-                width=round(end - start, 2),
-                label_x=round((start + end) / 2, 2),
-                show_label=bool(label_width) and end - start >= label_width,
-                href=links[part],
-            )
-        )
-    return Bar(width=width, height=height, label_y=round(height / 2 + 5, 2), segments=segments)
 
 
 def list_url(year: int, quarter: int | None = None, progress: str | None = None, **filters) -> str:
@@ -167,7 +120,8 @@ def make_row(code, name, figures, year, quarter, filters, bar_size) -> Row:
     links = {"all": list_url(year, quarter, **filters)}
     links.update({part: list_url(year, quarter, part, **filters) for part in FIGURES})
     width, height, label_width = bar_size
-    return Row(code, name, figures, links, stacked_bar(figures, links, width, height, label_width))
+    parts = [(part, part.label, getattr(figures, part), links[part]) for part in PARTS]
+    return Row(code, name, figures, links, stacked_bar(parts, figures.total, width, height, label_width))
 
 
 @dataclass
@@ -249,7 +203,7 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
     names = {}
     for number in QUARTERS:
         rows = (
-            indicators.with_quarter_progress(number, today)
+            with_quarter_progress(indicators, number, today)
             .values("org_unit__code", "org_unit__name")
             .annotate(**counts)
             .order_by("org_unit__code")
@@ -275,7 +229,7 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
     )
     area_figures = {
         row["area"]: Figures.from_row(row)
-        for row in indicators.with_quarter_progress(quarter, today)
+        for row in with_quarter_progress(indicators, quarter, today)
         .annotate(area=area_of)
         .values("area")
         .annotate(**counts)

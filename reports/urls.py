@@ -1,55 +1,30 @@
 from django.urls import path
 
-from indicators import exchange_views
-from indicators import views as indicator_views
-from reports import book_views, dashboard_views, workflow_views
-from reports import views as report_views
+from reports.views import books, dashboard, entry, exports, history, home, listing, review, sheet, units
 
 urlpatterns = [
-    path("", indicator_views.home, name="home"),
-    path("indicators/", indicator_views.indicator_list, name="indicator_list"),
-    path(
-        "indicators/export.xlsx/",
-        exchange_views.indicator_export,
-        {"fmt": "xlsx"},
-        name="indicator_export_xlsx",
-    ),
-    path(
-        "indicators/export.csv/",
-        exchange_views.indicator_export,
-        {"fmt": "csv"},
-        name="indicator_export_csv",
-    ),
-    path("indicators/<int:pk>/", report_views.indicator_detail, name="indicator_detail"),
-    path("indicators/<int:pk>/pdf/", report_views.indicator_pdf, name="indicator_pdf"),
-    path("indicators/<int:pk>/history/", report_views.indicator_history, name="indicator_history"),
-    path(
-        "indicators/<int:pk>/quarters/<int:quarter>/report/",
-        workflow_views.quarter_report,
-        name="quarter_report",
-    ),
+    path("", home.home, name="home"),
+    path("indicators/", listing.indicator_list, name="indicator_list"),
+    path("indicators/export.xlsx/", exports.indicator_export, {"fmt": "xlsx"}, name="indicator_export_xlsx"),
+    path("indicators/export.csv/", exports.indicator_export, {"fmt": "csv"}, name="indicator_export_csv"),
+    path("indicators/<int:pk>/", sheet.indicator_detail, name="indicator_detail"),
+    path("indicators/<int:pk>/pdf/", sheet.indicator_pdf, name="indicator_pdf"),
+    path("indicators/<int:pk>/history/", history.indicator_history, name="indicator_history"),
+    path("indicators/<int:pk>/quarters/<int:quarter>/report/", entry.quarter_report, name="quarter_report"),
     path(
         "indicators/<int:pk>/quarters/<int:quarter>/autosave/",
-        workflow_views.quarter_autosave,
+        entry.quarter_autosave,
         name="quarter_autosave",
     ),
-    path(
-        "indicators/<int:pk>/quarters/<int:quarter>/review/",
-        workflow_views.quarter_review,
-        name="quarter_review",
-    ),
-    path(
-        "indicators/<int:pk>/quarters/<int:quarter>/reopen/",
-        workflow_views.quarter_reopen,
-        name="quarter_reopen",
-    ),
-    path("evidence/<int:evidence_id>/", workflow_views.evidence_download, name="evidence_download"),
-    path("evidence/<int:evidence_id>/delete/", workflow_views.evidence_delete, name="evidence_delete"),
-    path("review/", workflow_views.review_queue, name="review_queue"),
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("units/<str:code>/", book_views.unit_page, name="unit_page"),
-    path("books/", book_views.book_list, name="book_list"),
-    path("books/order/", book_views.book_order, name="book_order"),
-    path("books/<int:pk>/", book_views.book_detail, name="book_detail"),
-    path("books/<int:pk>/download/", book_views.book_download, name="book_download"),
+    path("indicators/<int:pk>/quarters/<int:quarter>/review/", review.quarter_review, name="quarter_review"),
+    path("indicators/<int:pk>/quarters/<int:quarter>/reopen/", review.quarter_reopen, name="quarter_reopen"),
+    path("evidence/<int:evidence_id>/", entry.evidence_download, name="evidence_download"),
+    path("evidence/<int:evidence_id>/delete/", entry.evidence_delete, name="evidence_delete"),
+    path("review/", review.review_queue, name="review_queue"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("units/<str:code>/", units.unit_page, name="unit_page"),
+    path("books/", books.book_list, name="book_list"),
+    path("books/order/", books.book_order, name="book_order"),
+    path("books/<int:pk>/", books.book_detail, name="book_detail"),
+    path("books/<int:pk>/download/", books.book_download, name="book_download"),
 ]

@@ -62,6 +62,6 @@ def executive_client(client, executive):
 @pytest.fixture
 def seeded(db):
     """The seed indicator, exactly as on its sheet (no generated data)."""
-    from indicators.demo.generate import seed_indicator
+    from reports.demo.generate import seed_indicator
 
     return seed_indicator()

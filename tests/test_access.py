@@ -8,7 +8,6 @@ from django.urls import get_resolver, reverse
 
 from indicators.models import FiscalQuarter, Indicator, Role
 from reports.models import AuditScore, Book, BookChunk, EvidenceFile, QuarterReport
-from reports.services import attach_evidence
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +106,7 @@ EXPECTED = {
             "administrator": (405, 403),
         },
     ),
+    # Administrators do not review (README, "Review"): the queue is the auditors'.
     "review_queue": (
         (),
         {},
@@ -116,7 +116,7 @@ EXPECTED = {
             "staff_b": (403, 405),
             "auditor": (200, 405),
             "executive": (403, 405),
-            "administrator": (200, 405),
+            "administrator": (403, 405),
         },
     ),
     "dashboard": (
@@ -185,7 +185,7 @@ def world(db, settings, tmp_path):
     make_report(indicator, 3, "30", "ไตรมาส 3", status=QuarterReport.Status.ACCEPTED)
     upload = SimpleUploadedFile("หลักฐาน.pdf", PDF_BYTES, content_type="application/pdf")
     upload.detected_type = "application/pdf"
-    evidence = attach_evidence(draft, upload, None)
+    evidence = draft.attach_evidence(upload, None)
     users = {
         "staff_a": make_user("staff_a", Role.UNIT_STAFF, [unit_a]),
         "staff_b": make_user("staff_b", Role.UNIT_STAFF, [unit_b]),

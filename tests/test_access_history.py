@@ -19,7 +19,6 @@ from indicators.models import (
     SupportingProject,
     UnitMembership,
 )
-from reports.services import set_quarter_lock
 from tests.admin_forms import form_data
 from tests.factories import make_fiscal_year, make_indicator, make_strategy_path, make_unit, make_user
 
@@ -112,21 +111,21 @@ def test_lock_then_unlock_keeps_who_locked_and_who_unlocked(quarter):
 
 def test_locking_a_locked_quarter_keeps_who_locked_it_first(quarter):
     first, second = make_user("first", Role.ADMINISTRATOR), make_user("second", Role.ADMINISTRATOR)
-    assert set_quarter_lock(quarter, first, locked=True) is True
+    assert quarter.lock(first) is True
     locked_at = FiscalQuarter.objects.get(pk=quarter.pk).locked_at
-    assert set_quarter_lock(quarter, second, locked=True) is False
+    assert quarter.lock(second) is False
     stored = FiscalQuarter.objects.get(pk=quarter.pk)
     assert (stored.locked_by, stored.locked_at) == (first, locked_at)
     assert quarter.history.count() == 2  # created, locked: the second lock wrote nothing
-    assert set_quarter_lock(quarter, second, locked=False) is True
-    assert set_quarter_lock(quarter, first, locked=False) is False
+    assert quarter.unlock(second) is True
+    assert quarter.unlock(first) is False
     assert quarter.history.latest().history_user == second
 
 
 def test_the_history_page_cannot_relock_a_quarter(root, quarter):
     client, admin = root
-    set_quarter_lock(quarter, admin, locked=True)
-    set_quarter_lock(quarter, admin, locked=False)
+    quarter.lock(admin)
+    quarter.unlock(admin)
     locked_version = quarter.history.get(locked_by=admin)
     url = reverse(
         "admin:indicators_fiscalquarter_simple_history", args=[quarter.pk, locked_version.history_id]
@@ -272,7 +271,7 @@ def test_a_sign_in_is_not_a_change_and_no_password_is_kept(client):
 
 def test_a_locked_quarter_is_unlocked_before_it_is_deleted(root, quarter):
     client, admin = root
-    set_quarter_lock(quarter, admin, locked=True)
+    quarter.lock(admin)
     url = reverse("admin:indicators_fiscalquarter_delete", args=[quarter.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     changelist = reverse("admin:indicators_fiscalquarter_changelist")
@@ -280,7 +279,7 @@ def test_a_locked_quarter_is_unlocked_before_it_is_deleted(root, quarter):
     year_url = reverse("admin:indicators_fiscalyear_delete", args=[quarter.fiscal_year_id])
     assert client.post(year_url, {"post": "yes"}).status_code == 403
     assert FiscalQuarter.objects.get(pk=quarter.pk).locked_by == admin
-    set_quarter_lock(quarter, admin, locked=False)
+    quarter.unlock(admin)
     assert client.post(url, {"post": "yes"}).status_code == 302
     deleted = FiscalQuarter.history.get(history_type="-")
     assert (deleted.history_user, deleted.due_date) == (admin, datetime.date(2025, 1, 15))

@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from indicators.models import Indicator, Role
-from reports import books
+from reports.books import ordering, recovery, rendering
 from reports.models import Book, BookChunk, SheetRender
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
@@ -44,7 +44,7 @@ def registry(db, settings, tmp_path):
 
 def order(registry, indicators=None):
     indicators = registry["indicators"] if indicators is None else indicators
-    return books.order_book(registry["executive"], [i.pk for i in indicators], "สมุดทดสอบ")
+    return ordering.order_book(registry["executive"], [i.pk for i in indicators], "สมุดทดสอบ")
 
 
 @pytest.fixture(autouse=True)
@@ -106,16 +106,16 @@ def test_progress_moves_from_zero_to_done(registry, client):
     book = order(registry)
     client.force_login(registry["executive"])
     url = reverse("book_detail", args=[book.pk])
-    assert books.progress(book) == 0
+    assert ordering.progress(book) == 0
     assert 'value="0"' in client.get(url).text
     first_chunk = book.chunks.get(index=0)
-    assert books.render_chunk(first_chunk.pk, "w1") == "done"
-    assert books.progress(book) == 2
+    assert rendering.render_chunk(first_chunk.pk, "w1") == "done"
+    assert ordering.progress(book) == 2
     page = client.get(url).text
     assert 'max="6" value="2"' in page and 'http-equiv="refresh"' in page
     run_workers()
     book.refresh_from_db()
-    assert book.status == Book.Status.DONE and books.progress(book) == 6
+    assert book.status == Book.Status.DONE and ordering.progress(book) == 6
     page = client.get(url).text
     assert 'value="6"' in page and reverse("book_download", args=[book.pk]) in page
     download = client.get(reverse("book_download", args=[book.pk]))
@@ -149,7 +149,7 @@ def test_a_dead_workers_chunk_is_redone_after_its_lease_runs_out(registry):
     book = order(registry)
     chunk = book.chunks.get(index=1)
     # A worker took chunk 1, rendered one sheet, and died.
-    assert books.claim_chunk(chunk.pk, "dead-worker") is not None
+    assert rendering.claim_chunk(chunk.pk, "dead-worker") is not None
     BookChunk.objects.filter(pk=chunk.pk).update(done_count=1)
     run_workers("live-worker")
     book.refresh_from_db()
@@ -178,7 +178,7 @@ def test_a_restarted_worker_takes_its_chunks_back_at_once(registry):
     chunk = book.chunks.get(index=0)
     task = chunk_task(chunk)
     task.claim("worker-1")
-    assert books.claim_chunk(chunk.pk, "worker-1") is not None  # then the process was killed
+    assert rendering.claim_chunk(chunk.pk, "worker-1") is not None  # then the process was killed
     run_workers("worker-1")  # the same worker, restarted
     book.refresh_from_db()
     assert book.status == Book.Status.DONE
@@ -194,7 +194,7 @@ def test_a_dead_workers_task_is_marked_failed_when_its_chunk_is_recovered(regist
     chunk = book.chunks.get(index=1)
     task = chunk_task(chunk)
     task.claim("dead-worker")
-    assert books.claim_chunk(chunk.pk, "dead-worker") is not None  # and the worker was never seen again
+    assert rendering.claim_chunk(chunk.pk, "dead-worker") is not None  # and the worker was never seen again
     BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     run_workers("live-worker")
     book.refresh_from_db()
@@ -210,23 +210,23 @@ def test_progress_never_moves_backwards_when_a_chunk_is_taken_back(registry, mon
     book = order(registry)
     chunk = book.chunks.get(index=0)
     # A worker took the first chunk, rendered one sheet, and died.
-    assert books.claim_chunk(chunk.pk, "dead-worker") is not None
+    assert rendering.claim_chunk(chunk.pk, "dead-worker") is not None
     BookChunk.objects.filter(pk=chunk.pk).update(done_count=1)
-    samples = [books.progress(book)]
+    samples = [ordering.progress(book)]
     BookChunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert books.recover_stalled_chunks() == 1
-    samples.append(books.progress(book))
+    assert recovery.recover_stalled_chunks() == 1
+    samples.append(ordering.progress(book))
 
-    render_sheet = books.render_sheet
+    render_sheet = rendering.render_sheet
 
     def sampling_render_sheet(indicator, existing):
-        samples.append(books.progress(book))  # what the book's page shows meanwhile
+        samples.append(ordering.progress(book))  # what the book's page shows meanwhile
         return render_sheet(indicator, existing)
 
-    monkeypatch.setattr(books, "render_sheet", sampling_render_sheet)
+    monkeypatch.setattr(rendering, "render_sheet", sampling_render_sheet)
     run_workers("live-worker")
     book.refresh_from_db()
-    samples.append(books.progress(book))
+    samples.append(ordering.progress(book))
     assert book.status == Book.Status.DONE
     assert samples[0] == 1 and samples[-1] == 6 and len(samples) == 2 + 6 + 1
     assert samples == sorted(samples), samples
@@ -239,7 +239,7 @@ def test_a_signal_stops_the_worker_after_the_current_sheet(registry, settings, m
     book = order(registry)
     first, second = book.chunks.order_by("index")
     rendered = []
-    render_sheet = books.render_sheet
+    render_sheet = rendering.render_sheet
 
     def signalling_render_sheet(indicator, existing):
         rendered.append(indicator.pk)
@@ -247,7 +247,7 @@ def test_a_signal_stops_the_worker_after_the_current_sheet(registry, settings, m
             signal.raise_signal(signal.SIGTERM)
         return render_sheet(indicator, existing)
 
-    monkeypatch.setattr(books, "render_sheet", signalling_render_sheet)
+    monkeypatch.setattr(rendering, "render_sheet", signalling_render_sheet)
     handler = signal.getsignal(signal.SIGTERM)
     run_workers("stopping-worker")
     assert signal.getsignal(signal.SIGTERM) == handler  # the worker put the test process's handler back

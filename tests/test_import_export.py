@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from indicators import exchange
+from indicators.exchange import columns, load, read, write
 from indicators.models import Indicator, QuarterTarget, Role
+from reports import export
 from reports.models import QuarterReport
 from tests.factories import (
     make_fiscal_year,
@@ -27,7 +28,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-KEYS = [column.key for column in exchange.IMPORT_COLUMNS]
+KEYS = [column.key for column in columns.IMPORT_COLUMNS]
 BEST_SERVICE = "ร้อยละความสำเร็จของการดำเนินโครงการให้บริการที่ดีที่สุด (Best Service)"
 # The seed's artefacts (a line cut mid-word, marks out of order), SARA AM and line breaks.
 DEFINITION = "ความสำเร็จของโครงการ\nหมายถึง การดำเนินการแล้วเสร็จเชื่%\nจำนวนผู้ใช้บริการเพิ่มขึน้"
@@ -110,7 +111,7 @@ def xlsx_bytes(rows, keys=KEYS, labels=True, values=None):
     sheet = workbook.active
     sheet.append(keys)
     if labels:
-        sheet.append([exchange.BY_KEY[key].heading() if key in exchange.BY_KEY else key for key in keys])
+        sheet.append([columns.BY_KEY[key].heading() if key in columns.BY_KEY else key for key in keys])
     for row in values if values is not None else cells(rows, keys):
         sheet.append(row)
     buffer = io.BytesIO()
@@ -123,14 +124,14 @@ def csv_bytes(rows, keys=KEYS, labels=False, encoding="utf-8-sig"):
     writer = csv.writer(buffer)
     writer.writerow(keys)
     if labels:
-        writer.writerow([exchange.BY_KEY[key].heading() for key in keys])
+        writer.writerow([columns.BY_KEY[key].heading() for key in keys])
     for row in cells(rows, keys):
         writer.writerow(["" if value is None else value for value in row])
     return buffer.getvalue().encode(encoding)
 
 
 def run_import(data, name="indicators.xlsx", **kwargs):
-    return exchange.import_file(io.BytesIO(data), name, **kwargs)
+    return load.import_file(io.BytesIO(data), name, **kwargs)
 
 
 def registry_state():
@@ -185,7 +186,7 @@ def admin_client(client):
 def test_the_blank_xlsx_template_has_keys_thai_labels_and_instructions(admin_client):
     response = admin_client.get(reverse("indicator_import_template_xlsx"))
     assert response.status_code == 200
-    assert response["Content-Type"] == exchange.XLSX_TYPE
+    assert response["Content-Type"] == write.XLSX_TYPE
     assert 'filename="indicators-template.xlsx"' in response["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
@@ -205,8 +206,8 @@ def test_the_blank_csv_template_has_a_bom_and_thai_labels(admin_client):
 
 
 def test_the_empty_template_imports_as_no_rows(registry):
-    with pytest.raises(exchange.ImportFileError, match="ไม่มีแถวข้อมูล"):
-        run_import(exchange.template_file("xlsx"))
+    with pytest.raises(read.ImportFileError, match="ไม่มีแถวข้อมูล"):
+        run_import(write.template_file("xlsx"))
 
 
 # --- import: good files ----------------------------------------------------------------
@@ -267,7 +268,7 @@ def test_without_the_label_row_and_in_any_column_order(registry):
 
 
 def test_thai_labels_are_accepted_as_column_headers(registry):
-    keys = [exchange.BY_KEY[key].heading() for key in KEYS]
+    keys = [columns.BY_KEY[key].heading() for key in KEYS]
     rows = [{label: row.get(key) for key, label in zip(KEYS, keys, strict=True)} for row in good_rows()]
     result = run_import(csv_bytes(rows, keys=keys), "indicators.csv")
     assert result.ok, result.errors
@@ -355,11 +356,11 @@ def test_header_problems_are_reported_on_row_1(registry):
 
 
 def test_unreadable_files_say_why(registry):
-    with pytest.raises(exchange.ImportFileError, match=r"\.xlsx"):
+    with pytest.raises(read.ImportFileError, match=r"\.xlsx"):
         run_import(b"not a workbook", "indicators.xlsx")
-    with pytest.raises(exchange.ImportFileError, match=r"\.xlsx หรือ \.csv"):
+    with pytest.raises(read.ImportFileError, match=r"\.xlsx หรือ \.csv"):
         run_import(b"", "indicators.xls")
-    with pytest.raises(exchange.ImportFileError, match="ว่างเปล่า"):
+    with pytest.raises(read.ImportFileError, match="ว่างเปล่า"):
         run_import(b"\xef\xbb\xbf\r\n", "indicators.csv")
 
 
@@ -442,14 +443,14 @@ def read_export(response, fmt):
     ]
 
 
-@pytest.mark.parametrize("fmt", exchange.FORMATS)
+@pytest.mark.parametrize("fmt", write.FORMATS)
 def test_export_has_the_registry_results_scores_and_statuses(executive_client, reported, fmt):
     response = executive_client.get(reverse(f"indicator_export_{fmt}"), {"year": "2568"})
     assert response.status_code == 200
     assert f'filename="indicators-2568.{fmt}"' in response["Content-Disposition"]
     rows = read_export(response, fmt)
     header, labels = rows[0], rows[1]
-    assert header == [column.key for column in exchange.COLUMNS]
+    assert header == [column.key for column in export.COLUMNS]
     assert labels[header.index("criterion_1_q1")] == "เกณฑ์ ก ไตรมาสที่ 1"  # the year's own labels
     best = dict(
         zip(header, next(row for row in rows if row[header.index("indicator_code")] == "0685"), strict=True)
@@ -463,7 +464,7 @@ def test_export_has_the_registry_results_scores_and_statuses(executive_client, r
     assert len(rows) == 2 + 3
 
 
-@pytest.mark.parametrize("fmt", exchange.FORMATS)
+@pytest.mark.parametrize("fmt", write.FORMATS)
 def test_export_then_import_into_an_empty_registry_round_trips(executive_client, reported, fmt):
     make_indicator(make_fiscal_year(2567), make_unit("0300", "สำนักการโยธา"), name="ตัวชี้วัด 'ปีก่อน' = \"เดิม\"")
     before = registry_state()
@@ -521,7 +522,7 @@ def test_export_query_count_does_not_grow_with_the_data(executive_client, django
 def test_text_that_looks_like_a_formula_stays_text(executive_client, registry):
     make_indicator(make_fiscal_year(2568), name='=HYPERLINK("http://example.com")')
     rows = read_export(executive_client.get(reverse("indicator_export_xlsx")), "xlsx")
-    assert rows[2][exchange.COLUMNS.index(exchange.BY_KEY["name"])] == '=HYPERLINK("http://example.com")'
+    assert rows[2][export.COLUMNS.index(columns.BY_KEY["name"])] == '=HYPERLINK("http://example.com")'
 
 
 # --- the command ---------------------------------------------------------------------------

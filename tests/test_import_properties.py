@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from indicators import exchange
+from indicators.exchange import load, read
 from indicators.models import Indicator, QuarterTarget, Role
 from tests.factories import make_fiscal_year, make_indicator, make_unit, make_user
 from tests.test_import_export import make_registry, registry_state
@@ -201,7 +201,7 @@ def admin_client(client):
 def registry():
     """The registry with the good row imported, so that a file can change or remove things."""
     make_registry()
-    result = exchange.import_file(io.BytesIO(csv_file([GOOD])), "good.csv")
+    result = load.import_file(io.BytesIO(csv_file([GOOD])), "good.csv")
     assert result.ok, result.errors
 
 
@@ -216,8 +216,8 @@ def read_back(text: str) -> str:
 def import_or_refuse(data: bytes, name: str) -> bool:
     """Import; True if the file was taken. A refusal is ImportFileError or row errors."""
     try:
-        result = exchange.import_file(io.BytesIO(data), name)
-    except exchange.ImportFileError as error:
+        result = load.import_file(io.BytesIO(data), name)
+    except read.ImportFileError as error:
         assert str(error)
         return False
     assert result.ok or all(error.message for error in result.errors)
@@ -288,7 +288,7 @@ def test_an_export_imports_back_as_it_was(client, fmt, texts):
         before = registry_state()
         response = client.get(reverse(f"indicator_export_{fmt}"))
         Indicator.objects.all().delete()
-        result = exchange.import_file(io.BytesIO(response.content), f"export.{fmt}")
+        result = load.import_file(io.BytesIO(response.content), f"export.{fmt}")
         assert result.ok, result.errors
         assert registry_state() == before
 

@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from indicators import exchange
+from indicators.exchange import read, write
 from indicators.models import Indicator, QuarterTarget, Role
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 from tests.test_import_export import (
@@ -142,13 +142,13 @@ def strings(items: bytes, repeat: int = 1, before: bytes = b"", root: bytes = b"
 @pytest.fixture
 def openpyxl_calls(monkeypatch):
     """The workbooks handed to openpyxl, to show that a file was refused before."""
-    calls, load_workbook = [], exchange.load_workbook
+    calls, load_workbook = [], read.load_workbook
 
     def counting(*args, **kwargs):
         calls.append(args)
         return load_workbook(*args, **kwargs)
 
-    monkeypatch.setattr(exchange, "load_workbook", counting)
+    monkeypatch.setattr(read, "load_workbook", counting)
     return calls
 
 
@@ -267,7 +267,7 @@ def test_a_shared_strings_bomb_is_refused_at_once_before_openpyxl(registry, open
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with pytest.raises(exchange.ImportFileError) as refused:
+        with pytest.raises(read.ImportFileError) as refused:
             run_import(data)
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
@@ -284,7 +284,7 @@ def test_too_many_shared_strings_are_refused_before_openpyxl(registry, openpyxl_
     """250,000 different short texts pack only 4 times (no ratio alarm) but take openpyxl seconds."""
     items = b"".join(b"<si><t>%x</t></si>" % (number * 2_654_435_761 % 2**32) for number in range(250_000))
     data = with_shared_strings(xlsx_bytes(good_rows()), strings(items))
-    with pytest.raises(exchange.ImportFileError) as refused:
+    with pytest.raises(read.ImportFileError) as refused:
         run_import(data)
     assert str(refused.value) == (
         REFUSED + "ไฟล์มีข้อความที่ไม่ซ้ำกันมากกว่า 200000 รายการ (shared strings) "
@@ -307,10 +307,10 @@ def test_shared_strings_are_counted_exactly_where_a_megabyte_ends(prefix, cut):
 
     data = with_shared_strings(xlsx_bytes([]), write)
     with override_settings(IMPORT_XLSX_MAX_RATIO=100_000, IMPORT_XLSX_MAX_SHARED_STRINGS=100):
-        exchange.check_archive(io.BytesIO(data))
+        read.check_archive(io.BytesIO(data))
     with override_settings(IMPORT_XLSX_MAX_RATIO=100_000, IMPORT_XLSX_MAX_SHARED_STRINGS=99):
-        with pytest.raises(exchange.ImportFileError, match="99 รายการ"):
-            exchange.check_archive(io.BytesIO(data))
+        with pytest.raises(read.ImportFileError, match="99 รายการ"):
+            read.check_archive(io.BytesIO(data))
 
 
 def test_an_entity_bomb_in_the_xml_is_refused_at_once(registry):
@@ -327,7 +327,7 @@ def test_an_entity_bomb_in_the_xml_is_refused_at_once(registry):
 
     data = with_shared_strings(xlsx_bytes(good_rows()), write)
     started = time.perf_counter()
-    with pytest.raises(exchange.ImportFileError, match=re.escape(UNREADABLE)):
+    with pytest.raises(read.ImportFileError, match=re.escape(UNREADABLE)):
         run_import(data)
     assert time.perf_counter() - started < 5
     assert nothing_written()
@@ -337,7 +337,7 @@ def test_an_archive_of_too_many_parts_is_refused(registry, openpyxl_calls):
     data = xlsx_bytes(good_rows())
     parts = len(zipfile.ZipFile(io.BytesIO(data)).namelist())
     with override_settings(IMPORT_XLSX_MAX_MEMBERS=parts - 1):
-        with pytest.raises(exchange.ImportFileError) as refused:
+        with pytest.raises(read.ImportFileError) as refused:
             run_import(data)
     assert str(refused.value).startswith(f"{REFUSED}ไฟล์มีส่วนประกอบ {parts} ส่วน (ได้ไม่เกิน {parts - 1} ส่วน)")
     assert openpyxl_calls == []
@@ -350,11 +350,11 @@ def test_an_archive_too_large_unpacked_is_refused(registry, openpyxl_calls):
     data = rewrite(
         xlsx_bytes(good_rows()), sheet(lambda xml: replace_once(xml, "<sheetData>", filler + "<sheetData>"))
     )
-    with override_settings(IMPORT_XLSX_MAX_UNPACKED_MB=1), pytest.raises(exchange.ImportFileError) as refused:
+    with override_settings(IMPORT_XLSX_MAX_UNPACKED_MB=1), pytest.raises(read.ImportFileError) as refused:
         run_import(data)
     expected = rf"{re.escape(REFUSED)}ไฟล์เมื่อคลายการบีบอัดมีขนาด 1\.\d MB \(ได้ไม่เกิน 1 MB\)"
     assert re.match(expected, str(refused.value))
-    with override_settings(IMPORT_XLSX_MAX_PART_MB=1), pytest.raises(exchange.ImportFileError) as refused:
+    with override_settings(IMPORT_XLSX_MAX_PART_MB=1), pytest.raises(read.ImportFileError) as refused:
         run_import(data)
     assert str(refused.value).startswith(f"{REFUSED}ส่วน xl/worksheets/sheet1.xml ของไฟล์")
     assert openpyxl_calls == []
@@ -364,7 +364,7 @@ def test_an_archive_too_large_unpacked_is_refused(registry, openpyxl_calls):
 def test_a_part_packed_too_tightly_is_refused(registry, openpyxl_calls):
     """2 MB of blanks in the sheet pack a thousand times: no spreadsheet writes that."""
     edit = sheet(lambda xml: xml.replace("<sheetData>", "<sheetData>" + " " * (2 * MB)))
-    with pytest.raises(exchange.ImportFileError) as refused:
+    with pytest.raises(read.ImportFileError) as refused:
         run_import(rewrite(xlsx_bytes(good_rows()), edit))
     assert re.match(
         rf"{re.escape(REFUSED)}ส่วน xl/worksheets/sheet1.xml ของไฟล์เมื่อคลายการบีบอัดมีขนาด \d+ เท่าของขนาดที่บีบอัด "
@@ -379,7 +379,7 @@ def test_oversized_styles_are_refused_before_openpyxl_parses_them(registry, open
     filler = f"<!--{os.urandom(6 * MB).hex()}-->"  # 12 MB that hardly pack
     edit = {"xl/styles.xml": lambda xml: replace_once(xml, "<numFmts", filler + "<numFmts")}
     data = rewrite(xlsx_bytes(good_rows()), edit)
-    with pytest.raises(exchange.ImportFileError) as refused:
+    with pytest.raises(read.ImportFileError) as refused:
         run_import(data)
     assert str(refused.value).startswith(f"{REFUSED}ส่วน xl/styles.xml ของไฟล์เมื่อคลายการบีบอัดมีขนาด 12.0 MB")
     assert openpyxl_calls == []
@@ -430,10 +430,10 @@ def test_a_large_city_file_passes_the_checks_comfortably():
         # Far from every default limit: 200 MB, 100 MB a part, packed 100 times, 200,000 strings.
         assert sum(part.file_size for part in parts) < 50 * MB and largest.file_size > 10 * MB
         assert largest.file_size / largest.compress_size < 25
-        exchange.check_archive(io.BytesIO(data))
+        read.check_archive(io.BytesIO(data))
     with override_settings(IMPORT_XLSX_MAX_SHARED_STRINGS=len(texts) - 1):
-        with pytest.raises(exchange.ImportFileError):
-            exchange.check_archive(io.BytesIO(excel))
+        with pytest.raises(read.ImportFileError):
+            read.check_archive(io.BytesIO(excel))
 
 
 # --- NUL and other control characters (item 3) -------------------------------------------------
@@ -493,7 +493,7 @@ def test_control_characters_in_xlsx_cells(registry):
     # NUL cannot be written in XML at all, not even as &#0;: the file is not a workbook.
     for nul in ("\x00", "&#0;"):
         edit = sheet(lambda xml, nul=nul: replace_once(xml, ">fiscal_year<", f">fiscal{nul}_year<"))
-        with pytest.raises(exchange.ImportFileError, match=re.escape(UNREADABLE)):
+        with pytest.raises(read.ImportFileError, match=re.escape(UNREADABLE)):
             run_import(rewrite(xlsx_bytes(good_rows()), edit))
     assert nothing_written()
 
@@ -615,7 +615,7 @@ def test_the_csv_export_puts_an_apostrophe_before_formulas(executive_client, ris
     assert first["agreement_ref"] == "'-1"
     # Numbers stay numbers, even negative ones (which the registry does not hold today).
     assert (first["result_q1"], first["annual_target"]) == ("5.00", "100.00")
-    assert [exchange.csv_cell(number) for number in (Decimal("-5"), -5, Decimal("-0.50"))] == [
+    assert [write.csv_cell(number) for number in (Decimal("-5"), -5, Decimal("-0.50"))] == [
         "-5",
         "-5",
         "-0.50",

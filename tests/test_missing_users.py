@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from indicators.models import Role
 from reports import services
-from reports.models import AuditScore, EvidenceFile, QuarterReport
+from reports.models import AuditScore, EvidenceFile, NotEditable, QuarterReport, Review, VersionConflict
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_score, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
@@ -153,9 +153,8 @@ def test_a_report_deleted_while_it_is_saved_is_a_conflict_not_an_error(people, m
         return editable.fget(report)
 
     monkeypatch.setattr(QuarterReport, "is_editable_by_unit", property(deleted_meanwhile))
-    draft = services.Draft(result=None, narrative="ของฉัน")
-    with pytest.raises(services.VersionConflict) as conflict:
-        services.save_report(indicator, 1, people["staff"], draft, 3)
+    with pytest.raises(VersionConflict) as conflict:
+        services.save_report(indicator, 1, people["staff"], result=None, narrative="ของฉัน", version=3)
     assert conflict.value.current.pk is None and conflict.value.current.version == 0
 
 
@@ -163,16 +162,6 @@ def test_a_report_deleted_while_it_is_reviewed_is_refused_not_an_error(people):
     indicator = people["indicator"]
     report = make_report(indicator, 1, "10", "x", status="submitted", submitted_at=timezone.now())
     QuarterReport.objects.filter(pk=report.pk).delete()
-    with pytest.raises(services.NotEditable):
-        services.review_report(
-            report,
-            people["auditor"],
-            accept=True,
-            comment="",
-            score=None,
-            criterion_1=None,
-            criterion_2=None,
-            is_verification=False,
-            version=1,
-        )
+    with pytest.raises(NotEditable):
+        report.accept(by=people["auditor"], version=1, review=Review())
     assert not AuditScore.objects.exists()

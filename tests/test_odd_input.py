@@ -9,8 +9,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from reports import services
-from reports.models import QuarterReport
+from reports.models import QuarterReport, shortened
 from tests.web import changed_tables, db_snapshot, make_world, project_urls
 
 pytestmark = pytest.mark.django_db
@@ -246,5 +245,5 @@ def test_nul_in_admin_forms_and_search(world):
     ids=["short", "100", "101", "cut-in-a-letter", "cut-in-its-marks"],
 )
 def test_shortened_change_reasons_keep_letters_whole(text, expected):
-    assert services.shortened(text, 100) == expected
-    assert len(services.shortened(text, 100)) <= 100
+    assert shortened(text, 100) == expected
+    assert len(shortened(text, 100)) <= 100

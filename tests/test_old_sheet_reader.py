@@ -1,6 +1,6 @@
 """The reader of sheets saved from the old system (``reports/migration/old_sheet.py``).
 
-Expected values are literals, the verbatim texts of ``indicators/demo/seed_sheet.py``
+Expected values are literals, the verbatim texts of ``reports/demo/seed_sheet.py``
 (hand-built, independent of the reader) or the seed indicator that ``seed_demo`` builds.
 The files in ``tests/data/old_sheets/`` are the seed's layout edited by hand; the seed's
 CRLF + BOM and cp874 copies were written from the seed text by Python (``newline="\\r\\n"``,
@@ -15,8 +15,8 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.demo import seed_sheet
 from indicators.models import Indicator
+from reports.demo import seed_sheet
 from reports.migration.old_sheet import (
     INDICATOR_TYPES,
     RESULT_LEVELS,

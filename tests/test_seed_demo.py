@@ -5,9 +5,9 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from indicators.demo import seed_sheet
-from indicators.demo.generate import DEMO_PASSWORD, DEMO_USERS
 from indicators.models import FiscalYear, Indicator, OrgUnit, QuarterTarget, Role
+from reports.demo import seed_sheet
+from reports.demo.generate import DEMO_PASSWORD, DEMO_USERS
 from reports.models import AuditScore, QuarterReport
 
 pytestmark = pytest.mark.django_db

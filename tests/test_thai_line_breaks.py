@@ -22,11 +22,12 @@ from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
-from indicators.demo.generate import generate
 from indicators.models import Indicator
-from reports import thai_breaks
-from reports.books import assets_version, book_sheet_html
-from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
+from reports.books.rendering import assets_version
+from reports.demo.generate import generate
+from reports.printing import thai_breaks
+from reports.printing.render import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
+from reports.printing.render import sheet_html as printed_sheet_html
 from reports.sheet import build_sheet
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def line_breaks(document):
 
 def sheet_html(indicator) -> str:
     with override("th"):
-        return book_sheet_html(build_sheet(indicator))
+        return printed_sheet_html(build_sheet(indicator))
 
 
 # The library: ICU's stretches, list numbers joined to their items.

@@ -287,17 +287,18 @@ def test_a_recovery_code_works_once():
     assert len(codes) == 10
     client.post(reverse("logout"))
 
+    # (The dashboard: administrators do not review, the review queue is the auditors'.)
     again = Client()
     sign_in(again, "admin")
-    response = again.post(VERIFY, {"code": codes[3].upper(), "next": "/review/"})  # as typed, any case
-    assert response.status_code == 302 and response.url == "/review/"
-    assert again.get("/review/").status_code == 200
+    response = again.post(VERIFY, {"code": codes[3].upper(), "next": "/dashboard/"})  # as typed, any case
+    assert response.status_code == 302 and response.url == "/dashboard/"
+    assert again.get("/dashboard/").status_code == 200
     assert StaticToken.objects.filter(device__user__username="admin").count() == 9
 
     third = Client()
     sign_in(third, "admin")
     response = third.post(VERIFY, {"code": codes[3]})
-    assert response.status_code == 400 and third.get("/review/").status_code == 302
+    assert response.status_code == 400 and third.get("/dashboard/").status_code == 302
     StaticDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
     assert third.post(VERIFY, {"code": codes[4].replace("-", " ")}).status_code == 302
 

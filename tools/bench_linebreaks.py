@@ -1,4 +1,4 @@
-"""What breaking Thai between words (reports/thai_breaks.py) costs, and what it fixes.
+"""What breaking Thai between words (reports/printing/thai_breaks.py) costs, and what it fixes.
 
     .venv/bin/python tools/bench_linebreaks.py        # BENCH_RENDERS=15 by default
 
@@ -33,11 +33,15 @@ from django.utils.translation import override  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 from weasyprint.text import line_break  # noqa: E402
 
-from indicators.demo.generate import generate, seed_indicator  # noqa: E402
 from indicators.models import Indicator  # noqa: E402
-from reports import thai_breaks  # noqa: E402
-from reports.books import book_sheet_html  # noqa: E402
-from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration  # noqa: E402
+from reports.demo.generate import generate, seed_indicator  # noqa: E402
+from reports.printing import thai_breaks  # noqa: E402
+from reports.printing.render import (  # noqa: E402
+    STATIC_DIR_URI,
+    StaticOnlyFetcher,
+    font_configuration,
+    sheet_html,
+)
 from reports.sheet import build_sheet  # noqa: E402
 from tests.test_thai_line_breaks import line_breaks  # noqa: E402
 
@@ -67,8 +71,8 @@ def main():
     generate(5, 10, 2, today=datetime.date(2026, 10, 1))
     generated = Indicator.objects.filter(fiscal_year__year=2569).order_by("org_unit__code", "code")
     with override("th"):
-        seed_html = book_sheet_html(build_sheet(seed))
-        htmls = [book_sheet_html(build_sheet(indicator)) for indicator in generated]
+        seed_html = sheet_html(build_sheet(seed))
+        htmls = [sheet_html(build_sheet(indicator)) for indicator in generated]
     font_config = font_configuration()
 
     def render(html):

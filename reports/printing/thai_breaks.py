@@ -19,7 +19,7 @@ cached per text: WeasyPrint lays out the same pieces of a paragraph several
 times, and sheets are rendered again.
 
 Nothing is inserted into the text (no zero-width spaces or word joiners), so
-what extractors read from the PDF, and the /ActualText of reports/pdf.py, stay
+what extractors read from the PDF, and the /ActualText of actual_text.py, stay
 exactly the text as written. The screen page is not concerned: browsers already
 break with ICU.
 
@@ -198,7 +198,7 @@ def get_log_attrs(text, lang):
 @cache
 def version() -> str:
     """What decides the breaks besides the text: these rules and ICU (its
-    dictionary), for fingerprints of rendered sheets (reports/books.py)."""
+    dictionary), for fingerprints of rendered sheets (reports/books/rendering.py)."""
     return f"ICU {icu.ICU_VERSION}, rules {hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]}"
 
 

@@ -1,5 +1,10 @@
 """Demo data: the seed indicator exactly as on its sheet, generated indicators at
-realistic scale, and one account per role. Every function is idempotent."""
+realistic scale with their quarters' reports and scores, and one account per role.
+Every function is idempotent.
+
+Reports and scores are written in bulk, as data migrated from the old system would
+be (no users, no history): a fiscal year of 70 units takes seconds, not minutes. Their
+results follow the indicators' unit-of-measure rules (``Indicator.check_result``)."""
 
 import datetime
 import random
@@ -11,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators import thai
-from indicators.demo import pools, seed_sheet
 from indicators.models import (
     QUARTERS,
     CityDataSet,
@@ -25,6 +29,7 @@ from indicators.models import (
     SupportingProject,
     UnitMembership,
 )
+from reports.demo import pools, seed_sheet
 from reports.models import AnnualSummary, AuditScore, QuarterReport
 
 SEED_YEAR = 2560
@@ -204,18 +209,14 @@ def narrative(rng: random.Random, year: int, quarter: int) -> str:
     return " ".join(parts)
 
 
-WHOLE_NUMBER_UNITS = {"count", "times", "cases", "level"}
-
-
 def demo_result(indicator: Indicator, target: Decimal, rng: random.Random) -> Decimal:
-    """A plausible result near ``target``: whole numbers where the unit counts things,
-    levels within 1-5, percentages of completion rarely above 100."""
+    """A plausible result near ``target`` that its unit of measure allows (Indicator's
+    rules): whole numbers where the unit counts things, levels within 1-5, percentages
+    of completion rarely above 100."""
     result = target * Decimal(rng.uniform(0.8, 1.15))
-    if indicator.unit_of_measure == "level":
-        result = min(result, Decimal(5))
-    if indicator.unit_of_measure in WHOLE_NUMBER_UNITS:
-        return result.quantize(Decimal(1))
-    return result.quantize(TWO_PLACES)
+    if indicator.result_maximum is not None:
+        result = min(result, indicator.result_maximum)
+    return result.quantize(Decimal(1) if indicator.counts_whole_things else TWO_PLACES)
 
 
 def quarter_targets(annual: Decimal, cumulative: bool, whole: bool = False) -> list[Decimal]:
@@ -297,7 +298,7 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates
         planned = quarter_targets(
             indicator.annual_target,
             indicator.is_cumulative,
-            whole=indicator.unit_of_measure in WHOLE_NUMBER_UNITS,
+            whole=indicator.counts_whole_things,
         )
         for quarter, target in zip(QUARTERS, planned, strict=True):
             targets.append(QuarterTarget(indicator=indicator, quarter=quarter, target=target))

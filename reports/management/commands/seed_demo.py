@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from indicators.demo import generate
 from indicators.models import Indicator
+from reports.demo import generate
 
 
 class Command(BaseCommand):
