@@ -192,35 +192,28 @@ ROW_BAR = (240, 14, 0)
 NO_AREA = "none"
 
 
-def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
-    """All the dashboard shows, in seven queries."""
-    year = fiscal_year.year
-    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
-    counts = progress_counts()
-
-    # One query per quarter: each unit's figures (the chosen quarter's give the unit table).
-    by_quarter = {}
-    names = {}
-    for number in QUARTERS:
+def figures_by_unit(indicators, today: datetime.date) -> tuple[dict, dict]:
+    """Each unit's figures in each quarter, {quarter: {unit code: Figures}}, and the
+    units' names by code: one query per quarter."""
+    by_quarter, names = {}, {}
+    for quarter in QUARTERS:
         rows = (
-            with_quarter_progress(indicators, number, today)
+            with_quarter_progress(indicators, quarter, today)
             .values("org_unit__code", "org_unit__name")
-            .annotate(**counts)
+            .annotate(**progress_counts())
             .order_by("org_unit__code")
         )
-        by_quarter[number] = {}
+        by_quarter[quarter] = {}
         for row in rows:
             names[row["org_unit__code"]] = row["org_unit__name"]
-            by_quarter[number][row["org_unit__code"]] = Figures.from_row(row)
+            by_quarter[quarter][row["org_unit__code"]] = Figures.from_row(row)
+    return by_quarter, names
 
-    units = [
-        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR)
-        for code, name in sorted(names.items())
-    ]
-    totals = sum((row.figures for row in units), Figures())
 
-    # Strategy areas: the level-1 node above each indicator's node (indicators hang on
-    # level-4 nodes, but a node of any level is attached to its area too).
+def area_rows(indicators, year: int, quarter: int, today: datetime.date) -> list[Row]:
+    """One row per strategy area (ด้าน): the level-1 node above each indicator's node
+    (indicators hang on level-4 nodes, but a node of any level is attached to its area
+    too); then the indicators on no node, if any. Two queries."""
     area_of = Coalesce(
         "strategy_node__parent__parent__parent",
         "strategy_node__parent__parent",
@@ -232,7 +225,7 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         for row in with_quarter_progress(indicators, quarter, today)
         .annotate(area=area_of)
         .values("area")
-        .annotate(**counts)
+        .annotate(**progress_counts())
         .order_by()
     }
     areas = [
@@ -254,35 +247,48 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         for segment in row.bar.segments:
             segment.href = ""
         areas.append(row)
+    return areas
 
+
+def compliance_row(code, name, figures_by_quarter: dict, filters: dict, year: int, columns) -> ComplianceRow:
+    """A group's share of reports in, and in on time, in each quarter of ``columns``."""
+    cells = []
+    for column in columns:
+        figures = figures_by_quarter[column.quarter]
+        cells.append(
+            ComplianceCell(
+                quarter=column.quarter,
+                total=figures.total,
+                reported=figures.reported,
+                on_time=figures.on_time,
+                is_due=column.is_due,
+                href=list_url(year, column.quarter, **filters),
+            )
+        )
+    return ComplianceRow(code, name, cells)
+
+
+def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
+    """All the dashboard shows, in seven queries."""
+    year = fiscal_year.year
+    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
+    by_quarter, names = figures_by_unit(indicators, today)
+    units = [
+        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR)
+        for code, name in sorted(names.items())
+    ]
+    totals = sum((row.figures for row in units), Figures())
+    areas = area_rows(indicators, year, quarter, today)
     due_dates = dict(FiscalQuarter.objects.filter(fiscal_year=fiscal_year).values_list("quarter", "due_date"))
     columns = [
         QuarterColumn(q, due_dates.get(q), due_dates.get(q) is not None and due_dates[q] < today)
         for q in QUARTERS
     ]
-
-    def compliance_row(code, name, figures_by_quarter, filters):
-        cells = []
-        for column in columns:
-            figures = figures_by_quarter[column.quarter]
-            cells.append(
-                ComplianceCell(
-                    quarter=column.quarter,
-                    total=figures.total,
-                    reported=figures.reported,
-                    on_time=figures.on_time,
-                    is_due=column.is_due,
-                    href=list_url(year, column.quarter, **filters),
-                )
-            )
-        return ComplianceRow(code, name, cells)
-
     compliance = [
-        compliance_row(code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code})
+        compliance_row(code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code}, year, columns)
         for code, name in sorted(names.items())
     ]
     city = {q: sum(by_quarter[q].values(), Figures()) for q in QUARTERS}
-    compliance_total = compliance_row("", "", city, {})
     return Dashboard(
         fiscal_year=fiscal_year,
         quarter=quarter,
@@ -292,5 +298,5 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         units=units,
         columns=columns,
         compliance=compliance,
-        compliance_total=compliance_total,
+        compliance_total=compliance_row("", "", city, {}, year, columns),
     )

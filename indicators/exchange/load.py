@@ -27,7 +27,6 @@ from indicators.models import FiscalYear, Indicator, OrgUnit, QuarterTarget, Str
 BATCH = 500
 
 
-
 @dataclass(frozen=True)
 class RowError:
     """A problem, located as the user sees it in Excel."""
@@ -230,7 +229,6 @@ def default_of(column: Column):
     if model_field.has_default():
         return model_field.get_default()
     return ""
-
 
 
 @dataclass

@@ -27,7 +27,6 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read; ``str(error)`` says why, for the user."""
 
 
-
 def read_table(file, name: str) -> list[tuple[int, list]]:
     """(row number as Excel shows it, cells) for each row of an .xlsx or .csv file."""
     suffix = Path(name).suffix.lower()

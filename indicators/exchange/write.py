@@ -24,7 +24,6 @@ FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
 
-
 def csv_cell(value) -> str:
     """Numbers as numbers ("-5"); text that a spreadsheet would run as a formula
     behind an apostrophe (see "CSV and formulas" above)."""

@@ -105,6 +105,10 @@ def render_chunk(chunk_id: int, worker: str) -> str:
     return outcome
 
 
+class ChunkLeft(Exception):
+    """This worker stopped rendering its chunk; ``str(error)`` is the task's outcome."""
+
+
 def render_claimed_chunk(chunk_id: int, worker: str) -> str:
     chunk = claim_chunk(chunk_id, worker)
     if chunk is None:
@@ -117,6 +121,31 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
         return "failed"
     logger.info("%s: rendering, attempt %d", label, chunk.attempts)
     started = time.monotonic()
+    try:
+        render_ids, reused = render_sheets(chunk, worker, label)
+        last = finish_chunk(chunk, worker, render_ids)
+    except ChunkLeft as left:
+        return str(left)
+    logger.info(
+        "%s: done in %.1f s (%d sheets rendered, %d unchanged and reused)%s",
+        label,
+        time.monotonic() - started,
+        len(render_ids) - reused,
+        reused,
+        "; it was the last part, the book's assembly is queued" if last else "",
+    )
+    return "done"
+
+
+def lost_lease(label: str) -> ChunkLeft:
+    logger.warning("%s: this worker's lease ran out and another worker took it over", label)
+    return ChunkLeft("lost lease")
+
+
+def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int], int]:
+    """The chunk's sheets rendered (or reused), its lease renewed after each: the
+    renders' ids and how many were reused. ChunkLeft when the worker is stopping (the
+    chunk is handed back) or its lease was taken over."""
     queryset = sheet_queryset().select_related("annual_summary").filter(pk__in=chunk.indicator_ids)
     indicators = {indicator.pk: indicator for indicator in queryset}
     existing = {
@@ -132,7 +161,7 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
                     label,
                     number - 1,
                 )
-            return "handed back"
+            raise ChunkLeft("handed back")
         indicator = indicators.get(pk)
         if indicator is not None:  # an indicator deleted since the order is left out
             render, was_reused = render_sheet(indicator, existing)
@@ -146,31 +175,27 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
             lease_until=timezone.now() + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
         )
         if not still_ours:
-            logger.warning("%s: this worker's lease ran out and another worker took it over", label)
-            return "lost lease"
-    with transaction.atomic():
-        finished = BookChunk.objects.filter(
-            pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
-        ).update(status=BookChunk.Status.DONE, render_ids=render_ids, lease_until=None)
-        if not finished:
-            logger.warning("%s: this worker's lease ran out and another worker took it over", label)
-            return "lost lease"
-        book = Book.objects.select_for_update().get(pk=chunk.book_id)
-        last = (
-            book.status == Book.Status.RENDERING
-            and not book.chunks.exclude(status=BookChunk.Status.DONE).exists()
-        )
-        if last:
-            book.status = Book.Status.ASSEMBLING
-            book.save(update_fields=["status"])
-            # The task is a row in this same database: it becomes visible on commit.
-            queue_assembly(book.pk)
-    logger.info(
-        "%s: done in %.1f s (%d sheets rendered, %d unchanged and reused)%s",
-        label,
-        time.monotonic() - started,
-        len(render_ids) - reused,
-        reused,
-        "; it was the last part, the book's assembly is queued" if last else "",
+            raise lost_lease(label)
+    return render_ids, reused
+
+
+@transaction.atomic
+def finish_chunk(chunk: BookChunk, worker: str, render_ids: list[int]) -> bool:
+    """Mark the chunk done with its final list of renders; the last chunk of the book
+    queues its assembly (and True). ChunkLeft when the lease was taken over."""
+    finished = BookChunk.objects.filter(pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING).update(
+        status=BookChunk.Status.DONE, render_ids=render_ids, lease_until=None
     )
-    return "done"
+    if not finished:
+        raise lost_lease(chunk_label(chunk))
+    book = Book.objects.select_for_update().get(pk=chunk.book_id)
+    last = (
+        book.status == Book.Status.RENDERING
+        and not book.chunks.exclude(status=BookChunk.Status.DONE).exists()
+    )
+    if last:
+        book.status = Book.Status.ASSEMBLING
+        book.save(update_fields=["status"])
+        # The task is a row in this same database: it becomes visible on commit.
+        queue_assembly(book.pk)
+    return last

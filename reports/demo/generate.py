@@ -248,6 +248,62 @@ def generate(units_count: int, per_unit: int, years: int, today: datetime.date |
     return created
 
 
+def quarter_records(indicator, planned, fiscal_year, due_dates, today, rng) -> tuple[list, list]:
+    """The indicator's quarter reports and audit scores as of ``today``: closed quarters
+    reported (late now and then) and mostly accepted, the current one sometimes a draft."""
+    reports, scores = [], []
+    verification_quarter = None
+    for quarter, target in zip(QUARTERS, planned, strict=True):
+        due = due_dates[quarter]
+        quarter_over = thai.quarter_end(fiscal_year.year, quarter) < today
+        if not quarter_over:
+            if quarter == thai.fiscal_quarter_of(today) and rng.random() < 0.3:
+                reports.append(
+                    QuarterReport(
+                        indicator=indicator,
+                        quarter=quarter,
+                        result=None,
+                        narrative=narrative(rng, fiscal_year.year, quarter)[:400],
+                        status=QuarterReport.Status.DRAFT,
+                    )
+                )
+            continue
+        if due >= today and rng.random() < 0.4:
+            continue  # reporting window still open: not reported yet
+        result = demo_result(indicator, target, rng)
+        # Auditors are still reviewing the latest closed quarter (due dates are ~91 days apart).
+        accepted = due < today - datetime.timedelta(days=100) or rng.random() < 0.5
+        reports.append(
+            QuarterReport(
+                indicator=indicator,
+                quarter=quarter,
+                result=result,
+                narrative=narrative(rng, fiscal_year.year, quarter),
+                status=QuarterReport.Status.ACCEPTED if accepted else QuarterReport.Status.SUBMITTED,
+                submitted_at=timezone.make_aware(
+                    datetime.datetime.combine(
+                        due - datetime.timedelta(days=rng.randint(-5, 10)), datetime.time(10)
+                    )
+                ),
+                is_late=rng.random() < 0.08,
+            )
+        )
+        if accepted:
+            if quarter in (3, 4) and verification_quarter is None and rng.random() < 0.6:
+                verification_quarter = quarter
+            scores.append(
+                AuditScore(
+                    indicator=indicator,
+                    quarter=quarter,
+                    score=Decimal(rng.choice((60, 70, 80, 90, 100, 100, 100))),
+                    criterion_1=Decimal(rng.choice((50, 75, 100, 100))),
+                    criterion_2=Decimal(rng.choice((50, 75, 100, 100))),
+                    is_verification=quarter == verification_quarter,
+                )
+            )
+    return reports, scores
+
+
 def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates, today) -> int:
     existing = set(
         Indicator.objects.filter(fiscal_year=fiscal_year, org_unit=unit).values_list("code", flat=True)
@@ -302,55 +358,11 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates
         )
         for quarter, target in zip(QUARTERS, planned, strict=True):
             targets.append(QuarterTarget(indicator=indicator, quarter=quarter, target=target))
-        verification_quarter = None
-        for quarter, target in zip(QUARTERS, planned, strict=True):
-            due = due_dates[quarter]
-            quarter_over = thai.quarter_end(fiscal_year.year, quarter) < today
-            if not quarter_over:
-                if quarter == thai.fiscal_quarter_of(today) and rng.random() < 0.3:
-                    reports.append(
-                        QuarterReport(
-                            indicator=indicator,
-                            quarter=quarter,
-                            result=None,
-                            narrative=narrative(rng, fiscal_year.year, quarter)[:400],
-                            status=QuarterReport.Status.DRAFT,
-                        )
-                    )
-                continue
-            if due >= today and rng.random() < 0.4:
-                continue  # reporting window still open: not reported yet
-            result = demo_result(indicator, target, rng)
-            # Auditors are still reviewing the latest closed quarter (due dates are ~91 days apart).
-            accepted = due < today - datetime.timedelta(days=100) or rng.random() < 0.5
-            reports.append(
-                QuarterReport(
-                    indicator=indicator,
-                    quarter=quarter,
-                    result=result,
-                    narrative=narrative(rng, fiscal_year.year, quarter),
-                    status=QuarterReport.Status.ACCEPTED if accepted else QuarterReport.Status.SUBMITTED,
-                    submitted_at=timezone.make_aware(
-                        datetime.datetime.combine(
-                            due - datetime.timedelta(days=rng.randint(-5, 10)), datetime.time(10)
-                        )
-                    ),
-                    is_late=rng.random() < 0.08,
-                )
-            )
-            if accepted:
-                if quarter in (3, 4) and verification_quarter is None and rng.random() < 0.6:
-                    verification_quarter = quarter
-                scores.append(
-                    AuditScore(
-                        indicator=indicator,
-                        quarter=quarter,
-                        score=Decimal(rng.choice((60, 70, 80, 90, 100, 100, 100))),
-                        criterion_1=Decimal(rng.choice((50, 75, 100, 100))),
-                        criterion_2=Decimal(rng.choice((50, 75, 100, 100))),
-                        is_verification=quarter == verification_quarter,
-                    )
-                )
+        quarter_reports, quarter_scores = quarter_records(
+            indicator, planned, fiscal_year, due_dates, today, rng
+        )
+        reports += quarter_reports
+        scores += quarter_scores
         if thai.fiscal_year_bounds(fiscal_year.year)[1] < today:
             summaries.append(
                 AnnualSummary(
