@@ -5,7 +5,7 @@
 Renders the seed sheet's PDF warm with ICU's breaks and with Pango's own (libthai)
 breaks, interleaved, and prints the medians; then the same for 50 generated
 sheets (layout only), with the mid-word breaks and list numbers at line ends
-counted as tests/test_thai_line_breaks.py counts them, and what the ICU
+counted as tests/reports/test_thai_breaks.py counts them, and what the ICU
 segmentation alone costs. Uses a throwaway SQLite database. Not a test: it
 asserts nothing.
 """
@@ -43,7 +43,7 @@ from reports.printing.render import (  # noqa: E402
     sheet_html,
 )
 from reports.sheet import build_sheet  # noqa: E402
-from tests.test_thai_line_breaks import line_breaks  # noqa: E402
+from tests.reports.test_thai_breaks import line_breaks  # noqa: E402
 
 RENDERS = int(os.environ.get("BENCH_RENDERS", 15))
 ICU = (thai_breaks.setup, thai_breaks.set_text, thai_breaks.get_log_attrs)

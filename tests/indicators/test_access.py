@@ -4,6 +4,7 @@ status, and no row changed where nothing may change."""
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import get_resolver, reverse
 
 from indicators.models import FiscalQuarter, Indicator, Role
@@ -237,3 +238,23 @@ def test_access(client, world, name, actor, method):
     changed = snapshot() != before
     writes = method == "POST" and status in (200, 302) and actor != "anonymous"
     assert changed == writes, f"{url} {actor} {method}: rows changed={changed}"
+
+
+# --- one rule for reviewing: the queue, its link and the buttons agree --------------------------
+
+
+REVIEWERS = [("auditor", True), ("administrator", False), ("executive", False)]
+
+
+@pytest.mark.parametrize(("role", "reviews"), REVIEWERS)
+def test_whoever_sees_the_review_queue_and_its_buttons_may_review(role, reviews, request, unit):
+    user = request.getfixturevalue(role)
+    indicator = make_indicator(make_fiscal_year(2568), unit)
+    make_report(indicator, 1, "10", "ส่งแล้ว", status=QuarterReport.Status.SUBMITTED)
+    client = Client()
+    client.force_login(user)
+    queue, review = reverse("review_queue"), reverse("quarter_review", args=[indicator.pk, 1])
+    detail = client.get(reverse("indicator_detail", args=[indicator.pk])).content.decode()
+    assert (f'href="{queue}"' in detail, f'href="{review}"' in detail) == (reviews, reviews)
+    assert client.get(queue).status_code == (200 if reviews else 403)
+    assert client.get(review).status_code == (200 if reviews else 403)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from indicators.models import FiscalQuarter, Indicator, StrategyNode
@@ -139,3 +140,49 @@ def test_changes_keep_history_with_user_old_and_new_values():
         delta = latest.diff_against(previous)
         assert [(c.field, c.new) for c in delta.changes] == [(field, new)]
         assert delta.changes[0].old != new
+
+
+# --- the unit-of-measure rules (Indicator.check_result) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unit", "result", "code"),
+    [
+        (Indicator.UnitOfMeasure.LEVEL, "6", "level_range"),
+        (Indicator.UnitOfMeasure.LEVEL, "2.5", "not_whole"),
+        (Indicator.UnitOfMeasure.COUNT, "12.5", "not_whole"),
+        (Indicator.UnitOfMeasure.TIMES, "0.01", "not_whole"),
+        (Indicator.UnitOfMeasure.CASES, "3.10", "not_whole"),
+    ],
+)
+def test_results_that_the_unit_of_measure_refuses(unit, result, code):
+    with pytest.raises(ValidationError) as refused:
+        make_indicator(unit_of_measure=unit).check_result(Decimal(result))
+    assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("unit", "result"),
+    [
+        (Indicator.UnitOfMeasure.LEVEL, "5"),
+        (Indicator.UnitOfMeasure.LEVEL, "0"),
+        (Indicator.UnitOfMeasure.COUNT, "1250"),
+        (Indicator.UnitOfMeasure.PERCENT, "150.55"),
+        (Indicator.UnitOfMeasure.BAHT, "1500000.50"),
+        (Indicator.UnitOfMeasure.DAYS, "2.5"),
+    ],
+)
+def test_results_that_the_unit_of_measure_allows(unit, result):
+    make_indicator(unit_of_measure=unit).check_result(Decimal(result))  # no error
+
+
+# --- locks (FiscalQuarter.lock / unlock) --------------------------------------------------------
+
+
+def test_a_lock_records_who_and_when_and_an_unlock_clears_them():
+    year = make_fiscal_year(2568)
+    quarter = FiscalQuarter.objects.create(fiscal_year=year, quarter=1, due_date="2025-01-15")
+    admin = make_user("lock_admin")
+    assert quarter.lock(admin) is True and quarter.is_locked and quarter.locked_by == admin
+    assert quarter.unlock(admin) is True and not quarter.is_locked and quarter.locked_by is None
+    assert quarter.unlock(admin) is False

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reports.models import QuarterReport, shortened
+from tests.factories import as_user
 from tests.web import changed_tables, db_snapshot, make_world, project_urls
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +22,6 @@ NUL_TEXT = "รายงาน\x00ผล"
 @pytest.fixture
 def world(db, settings, tmp_path):
     return make_world(settings, tmp_path)
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- the reopening reason -----------------------------------------------------------------------

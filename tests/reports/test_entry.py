@@ -1,7 +1,5 @@
-"""Quarter entry and review: what staff and auditors do, and what must never be lost."""
+"""Quarter entry by unit staff: what they do, and what must never be lost."""
 
-import io
-import re
 from html import unescape
 
 import pytest
@@ -9,66 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
-from indicators.models import FiscalQuarter, Indicator, Role
-from reports.models import AuditScore, EvidenceFile, QuarterReport
-from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
+from indicators.models import Indicator, Role
+from reports.models import EvidenceFile, QuarterReport
+from tests.factories import as_user, make_report, make_unit, make_user
+from tests.reports.reporting import PDF_BYTES, PNG_BYTES, entry_url, field_value, save
 
 pytestmark = pytest.mark.django_db
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def setup(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    year = make_fiscal_year(2568)
-    periods = {
-        q: FiscalQuarter.objects.create(fiscal_year=year, quarter=q, due_date=f"2099-0{q}-15")
-        for q in (1, 2, 3, 4)
-    }
-    unit = make_unit("5016", "สำนักงานเขตธนบุรี")
-    indicator = make_indicator(year, unit, code="0685", name="ร้อยละความสำเร็จของโครงการ")
-    staff = make_user("somchai", Role.UNIT_STAFF, [unit], first_name="สมชาย", password="pw-staff-1")
-    colleague = make_user("somsri", Role.UNIT_STAFF, [unit], first_name="สมศรี")
-    auditor = make_user("auditor", Role.AUDITOR, first_name="ผู้ตรวจ")
-    admin = make_user("admin", Role.ADMINISTRATOR)
-    return {
-        "indicator": indicator,
-        "periods": periods,
-        "staff": staff,
-        "colleague": colleague,
-        "auditor": auditor,
-        "admin": admin,
-    }
-
-
-def entry_url(indicator, quarter=1):
-    return reverse("quarter_report", args=[indicator.pk, quarter])
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def field_value(response, name):
-    """The value a re-rendered form shows for ``name`` (input value or textarea text)."""
-    html = response.content.decode()
-    textarea = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, re.S)
-    if textarea:
-        return unescape(textarea.group(1)).lstrip("\n")
-    value = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
-    return unescape(value.group(1)) if value else None
-
-
-def save(client, indicator, quarter=1, version=0, submit=False, **fields):
-    data = {"result": "30", "narrative": "รายงานผลไตรมาสแรก", "version": str(version), **fields}
-    data["submit" if submit else "save"] = ""
-    return client.post(entry_url(indicator, quarter), data)
 
 
 def test_staff_save_a_draft_then_submit(setup):
@@ -307,116 +252,3 @@ def test_evidence_is_stored_under_a_generated_name_and_downloaded_with_rights(se
     assert "attachment" in response["Content-Disposition"]
     outsider = make_user("other", Role.UNIT_STAFF, [make_unit("9999")])
     assert as_user(outsider).get(reverse("evidence_download", args=[stored[0].pk])).status_code == 404
-
-
-def review(client, indicator, quarter=1, accept=True, **fields):
-    report = QuarterReport.objects.get(indicator=indicator, quarter=quarter)
-    data = {
-        "score": "95",
-        "criterion_1": "100",
-        "criterion_2": "90",
-        "comment": "",
-        "version": report.version,
-    }
-    data.update(fields)
-    data["accept" if accept else "return"] = ""
-    return client.post(reverse("quarter_review", args=[indicator.pk, quarter]), data)
-
-
-def test_review_return_revise_resubmit_accept_and_the_sheet_shows_it(setup):
-    indicator = setup["indicator"]
-    staff, auditor = as_user(setup["staff"]), as_user(setup["auditor"])
-    save(staff, indicator, submit=True, result="30", narrative="ฉบับแรก")
-    assert indicator.name in auditor.get(reverse("review_queue")).content.decode()
-
-    # Returning needs a comment.
-    response = review(auditor, indicator, accept=False, comment="")
-    assert response.status_code == 400
-    assert QuarterReport.objects.get().status == "submitted"
-    assert review(auditor, indicator, accept=False, comment="กรุณาแนบภาพกิจกรรม").status_code == 302
-    report = QuarterReport.objects.get()
-    assert report.status == "returned"
-    page = staff.get(entry_url(indicator)).content.decode()
-    assert "กรุณาแนบภาพกิจกรรม" in page
-
-    save(staff, indicator, version=report.version, submit=True, result="35", narrative="ฉบับแก้ไข")
-    assert QuarterReport.objects.get().status == "submitted"
-    assert (
-        review(
-            auditor, indicator, score="95", criterion_1="100", criterion_2="90", is_verification="on"
-        ).status_code
-        == 302
-    )
-    report = QuarterReport.objects.get()
-    assert report.status == "accepted" and report.reviewed_by == setup["auditor"]
-    score = AuditScore.objects.get()
-    assert (score.score, score.criterion_1, score.criterion_2, score.is_verification) == (95, 100, 90, True)
-
-    # Accepted: locked for staff.
-    assert save(staff, indicator, version=report.version, narrative="แก้หลังตรวจ").status_code == 403
-
-    # The sheet and its PDF show the new values at once.
-    sheet = unescape(staff.get(reverse("indicator_detail", args=[indicator.pk])).content.decode())
-    assert "สยป. ตรวจประเมินตัวชี้วัด" in sheet
-    assert re.search(r"ไตรมาสที่ 1:\s*95", sheet)
-    assert re.search(r"35\.00\s*</td>\s*<td[^>]*>\s*95\s*</td>\s*<td[^>]*>\s*100 / 90", sheet)
-    pdf = staff.get(reverse("indicator_pdf", args=[indicator.pk]))
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert "100 / 90" in text and "35.00" in text
-
-
-def test_only_a_submitted_report_can_be_reviewed(setup):
-    indicator = setup["indicator"]
-    make_report(indicator, 1, "10", "ร่าง")
-    response = review(as_user(setup["auditor"]), indicator)
-    assert response.status_code == 403
-    assert not AuditScore.objects.exists()
-
-
-def test_verification_moves_to_the_newly_verified_quarter(setup):
-    indicator = setup["indicator"]
-    AuditScore.objects.create(indicator=indicator, quarter=1, score=100, is_verification=True)
-    make_report(indicator, 3, "75", "ไตรมาสสาม", status="submitted")
-    assert review(as_user(setup["auditor"]), indicator, quarter=3, is_verification="on").status_code == 302
-    assert list(AuditScore.objects.filter(is_verification=True).values_list("quarter", flat=True)) == [3]
-
-
-def test_administrators_reopen_an_accepted_quarter_with_a_reason(setup):
-    indicator = setup["indicator"]
-    make_report(indicator, 1, "10", "ผ่านแล้ว", status="accepted")
-    url = reverse("quarter_reopen", args=[indicator.pk, 1])
-    admin = as_user(setup["admin"])
-    admin.post(url, {"reason": ""})
-    assert QuarterReport.objects.get().status == "accepted"
-    assert admin.post(url, {"reason": "หน่วยงานขอแก้ไขตัวเลข"}).status_code == 302
-    report = QuarterReport.objects.get()
-    assert report.status == "returned" and report.return_comment == "หน่วยงานขอแก้ไขตัวเลข"
-    assert "หน่วยงานขอแก้ไขตัวเลข" in as_user(setup["staff"]).get(entry_url(indicator)).content.decode()
-
-
-def test_history_records_each_change_with_its_user(setup):
-    indicator = setup["indicator"]
-    staff, auditor = as_user(setup["staff"]), as_user(setup["auditor"])
-    save(staff, indicator, result="30", narrative="ฉบับแรก")
-    save(staff, indicator, version=1, submit=True, result="31", narrative="ฉบับส่ง")
-    review(auditor, indicator, score="88")
-    report = QuarterReport.objects.get()
-    records = list(report.history.order_by("history_id"))
-    assert [r.history_user for r in records] == [setup["staff"], setup["staff"], setup["auditor"]]
-    assert [r.status for r in records] == ["draft", "submitted", "accepted"]
-    assert AuditScore.objects.get().history.get().history_user == setup["auditor"]
-    page = unescape(auditor.get(reverse("indicator_history", args=[indicator.pk])).content.decode())
-    assert "ฉบับแรก" in page and "ฉบับส่ง" in page and "ผู้ตรวจ" in page and "สมชาย" in page
-    assert re.search(r"30\.00.*?31\.00", page, re.S)
-
-
-def test_staff_home_shows_their_quarters_and_what_is_late(setup):
-    period = setup["periods"][1]
-    period.due_date = "2020-01-15"
-    period.save()
-    from indicators.models import FiscalYear
-
-    FiscalYear.objects.filter(pk=setup["indicator"].fiscal_year_id).update(year=2570)
-    page = as_user(setup["staff"]).get(reverse("home")).content.decode()
-    assert setup["indicator"].name in page
-    assert entry_url(setup["indicator"], 1) in page

@@ -6,14 +6,21 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Role
 from reports import services
 from reports.models import AuditScore, EvidenceFile, NotEditable, QuarterReport, Review, VersionConflict
-from tests.factories import make_fiscal_year, make_indicator, make_report, make_score, make_unit, make_user
+from tests.factories import (
+    as_user,
+    make_fiscal_year,
+    make_indicator,
+    make_report,
+    make_score,
+    make_unit,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +37,6 @@ def people(db):
         "auditor": make_user("auditor", Role.AUDITOR),
         "admin": make_user("admin", Role.ADMINISTRATOR),
     }
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def migrated_rows(indicator, settings, tmp_path):

@@ -34,7 +34,7 @@ from reports.migration.records import (
     Verification,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 SEED = DATA / "seed_sheet_000_2dc794069d1136f5.txt"
 VARIANTS = DATA / "old_sheets"
 SEED_TEXT = SEED.read_text(encoding="utf-8")

@@ -3,10 +3,15 @@ import re
 import shutil
 import subprocess
 
+import pikepdf
 import pytest
+import weasyprint
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from pypdf import PdfReader
 
+from reports.printing.install import install
+from reports.printing.render import html_to_pdf
 from tests.factories import make_indicator
 from tests.seed_sheet import missing_sentences
 
@@ -95,3 +100,43 @@ def test_user_text_is_escaped_not_interpreted(executive_client):
 
 def test_unknown_indicator_is_404(executive_client):
     assert executive_client.get(reverse("indicator_pdf", args=[999999])).status_code == 404
+
+
+# --- the text layer, installed once at start-up (reports/printing) ------------------------------
+
+THAI_LINE = "ความสำเร็จของโครงการ"
+LINES_HTML = (
+    '<html lang="th"><head><link rel="stylesheet" href="css/sheet.css"></head>'
+    f'<body class="pdf"><p>{THAI_LINE}</p><p>Best Service</p></body></html>'
+)
+
+
+def actual_texts(pdf: bytes) -> list[str]:
+    """The /ActualText of every marked-content span of the PDF's pages, in order."""
+    found = []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary):
+                    if "/ActualText" in operands[1]:
+                        found.append(str(operands[1].ActualText))
+    return found
+
+
+def test_each_line_of_thai_is_drawn_with_its_actual_text():
+    pdf, pages = html_to_pdf(LINES_HTML)
+    assert pages == 1
+    assert actual_texts(pdf) == [THAI_LINE]  # the Latin line needs none
+
+
+def test_installing_again_wraps_weasyprint_once():
+    install()
+    install()
+    pdf, _pages = html_to_pdf(LINES_HTML)
+    assert actual_texts(pdf) == [THAI_LINE]  # one span per line, not one inside another
+
+
+def test_an_untested_weasyprint_is_refused(monkeypatch):
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    with pytest.raises(ImproperlyConfigured, match=r"WeasyPrint 71\.0 .*tested with 70\.0"):
+        install()

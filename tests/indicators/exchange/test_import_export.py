@@ -134,26 +134,26 @@ def run_import(data, name="indicators.xlsx", **kwargs):
     return load.import_file(io.BytesIO(data), name, **kwargs)
 
 
+# The indicator fields an import sets under their own names, written out here.
+PLAIN_FIELDS = [
+    "sequence",
+    "agreement_ref",
+    "name",
+    "annual_target",
+    "unit_of_measure",
+    "indicator_type",
+    "result_level",
+    "direction",
+    "is_cumulative",
+    "definition",
+    "calculation_method",
+    "data_source",
+]
+
+
 def registry_state():
     """The indicators and their targets, as comparable values (no keys, no timestamps)."""
-    fields = [
-        "fiscal_year__year",
-        "org_unit__code",
-        "code",
-        "sequence",
-        "agreement_ref",
-        "name",
-        "annual_target",
-        "unit_of_measure",
-        "indicator_type",
-        "result_level",
-        "direction",
-        "is_cumulative",
-        "definition",
-        "calculation_method",
-        "data_source",
-        "strategy_node__code",
-    ]
+    fields = ["fiscal_year__year", "org_unit__code", "code", *PLAIN_FIELDS, "strategy_node__code"]
     indicators = list(
         Indicator.objects.order_by("fiscal_year__year", "org_unit__code", "code").values(*fields)
     )

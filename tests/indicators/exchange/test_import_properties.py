@@ -24,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from indicators.exchange import load, read
 from indicators.models import Indicator, QuarterTarget, Role
 from tests.factories import make_fiscal_year, make_indicator, make_unit, make_user
-from tests.test_import_export import make_registry, registry_state
+from tests.indicators.exchange.test_import_export import PLAIN_FIELDS, make_registry, registry_state
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +46,7 @@ KEYS = [
     "unit_code",
     "unit_name",
     "indicator_code",
-    "sequence",
-    "agreement_ref",
-    "name",
-    "annual_target",
-    "unit_of_measure",
-    "indicator_type",
-    "result_level",
-    "direction",
-    "is_cumulative",
-    "definition",
-    "calculation_method",
-    "data_source",
+    *PLAIN_FIELDS,
     "strategy_code",
     "target_q1",
     "target_q2",

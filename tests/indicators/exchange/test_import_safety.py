@@ -24,7 +24,7 @@ from django.urls import reverse
 from indicators.exchange import read, write
 from indicators.models import Indicator, QuarterTarget, Role
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
-from tests.test_import_export import (
+from tests.indicators.exchange.test_import_export import (
     csv_bytes,
     good_rows,
     make_registry,
