@@ -72,6 +72,7 @@ urlpatterns = [
     path("books/order/", book_views.book_order, name="book_order"),
     path("books/<int:pk>/", book_views.book_detail, name="book_detail"),
     path("books/<int:pk>/download/", book_views.book_download, name="book_download"),
+    path("notifications/", include("reports.notifications.urls")),
     path("session/", include("kpi_portal.session_urls")),
     path("account/", include("kpi_portal.two_factor_urls")),
     # One door in: the admin's own sign-in page sends people to the portal's (with its second factor).

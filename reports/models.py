@@ -307,3 +307,13 @@ class BookChunk(models.Model):
 
     def __str__(self):
         return f"{self.book_id}/{self.index}"
+
+
+# The notification models live beside the code that uses them; importing them here
+# registers them with the reports app.
+from reports.notifications.models import (  # noqa: E402, F401
+    Notification,
+    NotificationPreference,
+    OutgoingMail,
+    SentReminder,
+)
