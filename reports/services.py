@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from indicators.models import FiscalQuarter, Indicator
 from reports.models import AuditScore, EvidenceFile, QuarterReport
+from reports.notifications.reviews import notify_reviewed
 
 
 class ReportError(Exception):
@@ -46,7 +47,7 @@ def fiscal_quarter(indicator: Indicator, quarter: int) -> FiscalQuarter | None:
 
 
 def is_late(period: FiscalQuarter | None, when) -> bool:
-    return period is not None and timezone.localdate(when) > period.due_date
+    return period is not None and timezone.localdate(when) > period.effective_due_date
 
 
 @transaction.atomic
@@ -184,6 +185,7 @@ def review_report(
     report.reviewed_by = user
     report._history_user = user
     report.save()
+    notify_reviewed(report, by=user)
     return audit
 
 
@@ -214,6 +216,7 @@ def reopen_report(report: QuarterReport, user, reason: str) -> None:
     # history's change-reason column holds 100 characters.
     report._change_reason = shortened(reason, 100)
     report.save()
+    notify_reviewed(report, by=user)
 
 
 @transaction.atomic

@@ -208,7 +208,7 @@ def digest_title(shown: list[Shown]) -> str:
     }
 
 
-def write_review(user, report: QuarterReport, channels: Channels, language: str) -> None:
+def write_review(user, report: QuarterReport, by, channels: Channels, language: str) -> None:
     """Tell one member of the unit that ``report`` was returned (with the comment) or
     accepted."""
     with translation.override(language):
@@ -219,7 +219,7 @@ def write_review(user, report: QuarterReport, channels: Channels, language: str)
         }
         if report.status == QuarterReport.Status.RETURNED:
             title = _("Returned for revision: %(indicator)s, %(quarter)s") % values
-            intro = _("The auditors returned the report for revision with this comment:")
+            intro = _("The report was returned for revision with this comment:")
         else:
             title = _("Accepted: %(indicator)s, %(quarter)s") % values
             intro = _("The auditors accepted the report.")
@@ -232,7 +232,7 @@ def write_review(user, report: QuarterReport, channels: Channels, language: str)
         context = {
             "sections": [shown],
             "comment": report.return_comment if report.status == QuarterReport.Status.RETURNED else "",
-            "reviewer": people.display_name(report.reviewed_by),
+            "reviewer": people.display_name(by),
             "link": absolute(path),
         }
         if channels.in_app:

@@ -23,9 +23,10 @@ def unit_staff(org_unit_id: int):
     )
 
 
-def notify_reviewed(report: QuarterReport) -> int:
+def notify_reviewed(report: QuarterReport, by) -> int:
     """Notify the unit staff of ``report``'s unit of its new status (returned or
-    accepted); returns how many people were told."""
+    accepted by ``by``, an auditor or, reopening, an administrator); returns how many
+    people were told."""
     if report.status not in (QuarterReport.Status.RETURNED, QuarterReport.Status.ACCEPTED):
         return 0
     users = unit_staff(report.indicator.org_unit_id)
@@ -33,5 +34,5 @@ def notify_reviewed(report: QuarterReport) -> int:
     channels, languages = channels_of(user_ids), languages_of(user_ids)
     for user in users:
         wanted = channels.get((user.pk, NotificationKind.REVIEWS), Channels())
-        messages.write_review(user, report, wanted, languages[user.pk])
+        messages.write_review(user, report, by, wanted, languages[user.pk])
     return len(users)
