@@ -29,7 +29,9 @@ D = datetime.date
 
 
 def at(day: datetime.date, hour: int):
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, tzinfo=BANGKOK), tick=False)
+    return time_machine.travel(
+        datetime.datetime(day.year, day.month, day.day, hour, tzinfo=BANGKOK), tick=False
+    )
 
 
 @pytest.fixture
@@ -233,7 +235,9 @@ def test_one_digest_lists_everything_a_person_is_told_in_a_pass(world):
     assert len(to_staff_a) == 1
     assert set(CODE.findall(to_staff_a[0].body)) == {A1, A2, B1}
     # Their own reminder already lists unit B's indicator: no copy repeats it.
-    assert [s.reason for d in result.digests if d.user == people["staff_a"] for s in d.sections] == ["deadline"]
+    assert [s.reason for d in result.digests if d.user == people["staff_a"] for s in d.sections] == [
+        "deadline"
+    ]
     assert Notification.objects.filter(recipient=people["staff_a"]).count() == 1
 
 
@@ -243,7 +247,9 @@ def test_a_missed_day_is_caught_up_until_the_next_step(world):
     # the pass still sends it; from Friday 10 on, the next step replaces it.
     with at(D(2026, 4, 7), 9):
         reminders.run_pass()
-    assert SentReminder.objects.filter(user=people["staff_a"]).values_list("step", flat=True).get() == "before-5"
+    assert (
+        SentReminder.objects.filter(user=people["staff_a"]).values_list("step", flat=True).get() == "before-5"
+    )
     with at(D(2026, 4, 9), 9):
         assert reminders.run_pass().sent == 0  # planned again, already sent
     with at(D(2026, 4, 10), 9):

@@ -271,7 +271,6 @@ def queue_mail(user, kinds, subject: str, context: dict) -> OutgoingMail:
         html_body=render_to_string("notifications/mail.html", context),
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
     )

@@ -2,9 +2,11 @@
 user and the kinds of notification a mail carried; they work without signing in.
 
 Opening the link shows a confirmation page (a GET changes nothing: mail scanners open
-links); its button, or a mail program's one-click unsubscribe (RFC 8058: a POST of
-``List-Unsubscribe=One-Click`` to the same address), turns those mails off. The link
-never expires: an old mail must still let its reader stop the next ones.
+links); its button turns those mails off, with a POST that is CSRF-protected like every
+other in the portal. Mails name the link in ``List-Unsubscribe`` too, which mail programs
+open the same way. (RFC 8058's one-click POST is left out: it needs a URL that accepts
+posts without a CSRF token, and the portal is no bulk sender that providers require it
+of.) The link never expires: an old mail must still let its reader stop the next ones.
 """
 
 from django.conf import settings

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.models import UserSettings
@@ -67,15 +66,16 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@csrf_exempt  # the signed link is the credential; mail programs post it without a form (RFC 8058)
 @require_http_methods(["GET", "HEAD", "POST"])
 def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows what the link turns off and a button; POST (the button, or a mail
-    program's one-click unsubscribe) turns it off."""
+    """GET shows what the link turns off and a button (a GET changes nothing: mail
+    scanners open links); the button's POST, CSRF-protected like every other, turns it
+    off."""
     try:
         user, kinds = unsubscribe.read_token(token)
     except unsubscribe.BadLink:
-        return render(request, "notifications/unsubscribe_invalid.html", status=400)
+        # As for any address that leads nowhere: a link changed or cut names nothing.
+        return render(request, "notifications/unsubscribe_invalid.html", status=404)
     labels = [NotificationKind(kind).label for kind in kinds]
     if request.method == "POST":
         preferences.turn_off_email(user, kinds)
