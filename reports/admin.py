@@ -76,3 +76,6 @@ class AnnualSummaryAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+from reports.notifications import admin as notification_admin  # noqa: E402, F401  (registers its models)

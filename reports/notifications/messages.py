@@ -256,7 +256,7 @@ def queue_mail(user, kinds, subject: str, context: dict) -> OutgoingMail:
         **context,
         "name": people.display_name(user),
         "subject": subject,
-        "kinds": [NotificationKind(kind).label for kind in kinds],
+        "kinds": [str(NotificationKind(kind).label) for kind in kinds],
         "preferences_url": absolute(reverse("notification_preferences")),
         "unsubscribe_url": unsubscribe,
         "portal_url": settings.PORTAL_BASE_URL + "/",
