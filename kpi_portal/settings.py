@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "indicators.context_processors.portal",
+                "reports.notifications.context_processors.unread_notifications",
             ],
             "builtins": ["indicators.templatetags.thai", "reports.templatetags.pdf"],
         },
