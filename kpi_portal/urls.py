@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from indicators import exchange_views
 from indicators import views as indicator_views
-from kpi_portal import session_views, two_factor_views
+from kpi_portal import language_views, session_views, two_factor_views
 from reports import book_views, dashboard_views, workflow_views
 from reports import views as report_views
 
@@ -14,7 +12,7 @@ urlpatterns = [
     path("", indicator_views.home, name="home"),
     path("accounts/login/", session_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", language_views.set_language, name="set_language"),
     path("indicators/", indicator_views.indicator_list, name="indicator_list"),
     path(
         "indicators/export.xlsx/",

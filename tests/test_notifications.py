@@ -317,3 +317,30 @@ def test_a_mail_that_keeps_failing_is_shown_to_administrators_then_sent_again(qu
     assert mail.deliver_due().sent == 1
     failed.refresh_from_db()
     assert failed.status == "sent"
+
+
+def test_switching_language_while_signed_in_sets_the_language_of_mails(quarter):
+    user = quarter["thai"]
+    client = Client()
+    client.force_login(user)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert UserSettings.language_of(user) == "en"
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})  # not a language: ignored
+    assert UserSettings.language_of(user) == "en"
+    Client().post(reverse("set_language"), {"language": "th", "next": "/"})  # signed out: the cookie only
+    assert UserSettings.language_of(user) == "en"
+
+
+def test_the_navigation_counts_ones_own_unread_notifications(quarter):
+    user = quarter["thai"]
+    for number in range(3):
+        Notification.objects.create(recipient=user, kind="reminders", title=f"เรื่อง {number}")
+    Notification.objects.create(recipient=user, kind="reminders", title="read", read_at="2026-04-01T09:00+07:00")
+    Notification.objects.create(recipient=quarter["english"], kind="reminders", title="other")
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("indicator_list"))
+    assert re.search(r'id="unread-count">3<span class="visually-hidden"> ยังไม่อ่าน', page.text)
+    Notification.objects.filter(recipient=user).update(read_at="2026-04-01T09:00+07:00")
+    assert 'id="unread-count"' not in client.get(reverse("indicator_list")).text

@@ -287,3 +287,41 @@ def test_the_command_refuses_a_bad_date(db):
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_reminders", "--today", "3/4/2569")
+
+
+def test_the_book_worker_runs_the_pass_and_sends_the_mail(world, monkeypatch):
+    # db_worker closes "old" connections between tasks, the test's own among them.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    world(move=True)
+    with at(D(2026, 4, 3), 9):
+        call_command("book_worker", "--once", "--worker-id", "test-worker", verbosity=0)
+    assert sorted(m.to[0] for m in django_mail.outbox) == [
+        "staff.a@example.org",
+        "staff.b.en@example.org",
+        "staff.b@example.org",
+    ]
+
+
+def test_the_worker_runs_the_pass_every_interval_and_survives_a_failure(world, monkeypatch, caplog):
+    from reports.notifications.worker import NotificationDuty
+
+    world(move=True)
+    passes = []
+    monkeypatch.setattr(reminders, "run_pass", lambda: passes.append(1))
+    now = [1000.0]
+    duty = NotificationDuty(interval=300, clock=lambda: now[0])
+    for seconds in (0, 1, 299):  # a poll a second or so
+        now[0] = 1000.0 + seconds
+        duty.tick()
+    assert len(passes) == 1
+    now[0] = 1300.0
+    duty.tick()
+    assert len(passes) == 2
+
+    def broken():
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(reminders, "run_pass", broken)
+    now[0] = 1600.0
+    duty.tick()  # logged, not raised
+    assert "database went away" in caplog.text

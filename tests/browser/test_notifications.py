@@ -20,22 +20,21 @@ def returned(settings):
     year = make_fiscal_year(2568)
     FiscalQuarter.objects.create(fiscal_year=year, quarter=1, due_date="2099-01-15")
     unit = make_unit("5016", "สำนักงานเขตธนบุรี")
-    staff = make_user("somchai", Role.UNIT_STAFF, [unit], password="staff-pass-1", email="somchai@example.org")
+    staff = make_user("somchai", Role.UNIT_STAFF, [unit], password="staff-pass-1", email="s@example.org")
     auditor = make_user("auditor", Role.AUDITOR)
     indicator = make_indicator(year, unit, code="0685", name="ร้อยละความสำเร็จของการดำเนินโครงการ")
     report = make_report(indicator, 1, "30", "รายงาน", status=QuarterReport.Status.SUBMITTED)
-    for comment, accept in (("กรุณาแนบภาพถ่ายกิจกรรม", False),):
-        services.review_report(
-            report,
-            auditor,
-            accept=accept,
-            comment=comment,
-            score=None,
-            criterion_1=None,
-            criterion_2=None,
-            is_verification=False,
-            version=report.version,
-        )
+    services.review_report(
+        report,
+        auditor,
+        accept=False,
+        comment="กรุณาแนบภาพถ่ายกิจกรรม",
+        score=None,
+        criterion_1=None,
+        criterion_2=None,
+        is_verification=False,
+        version=report.version,
+    )
     return staff, indicator
 
 
