@@ -47,7 +47,7 @@ def quarter_context(indicator, quarter):
         "score": scores.get(quarter),
         "previous": [(q, reports.get(q), targets.get(q)) for q in QUARTERS if q < quarter],
         "editable": not locked and (report is None or report.is_editable_by_unit),
-        "overdue": period is not None and timezone.localdate() > period.due_date,
+        "overdue": period is not None and timezone.localdate() > period.effective_due_date,
     }
 
 

@@ -7,12 +7,17 @@ calendar uses.
 """
 
 import datetime
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.urls import reverse
 
 from indicators.calendar import WorkingCalendar
-from indicators.models import FiscalQuarter, Holiday
-from tests.factories import make_fiscal_year
+from indicators.models import FiscalQuarter, Holiday, Indicator, Role
+from reports import services
+from tests.factories import make_fiscal_year, make_indicator, make_unit, make_user
 
 D = datetime.date
 
@@ -208,3 +213,46 @@ def test_the_years_setting_and_holidays_move_effective_deadlines():
         D(2027, 1, 18),
         D(2027, 1, 15),
     ]
+
+
+@pytest.fixture
+def songkran_quarter(db):
+    """Q2 of 2569 due Wednesday 15 April 2026, the last day of Songkran."""
+
+    def build(move):
+        year = make_fiscal_year(2569, move_due_date_to_working_day=move)
+        FiscalQuarter.objects.create(fiscal_year=year, quarter=2, due_date=D(2026, 4, 15))
+        unit = make_unit("5016")
+        staff = make_user("somsri", Role.UNIT_STAFF, [unit])
+        return make_indicator(year, unit), staff
+
+    return build
+
+
+@pytest.mark.parametrize(("move", "late"), [(True, False), (False, True)])
+def test_lateness_counts_from_the_effective_deadline(songkran_quarter, move, late):
+
+    indicator, staff = songkran_quarter(move)
+    thursday = D(2026, 4, 16)
+    # The dashboard and the list: not reported on Thursday 16 is late only if the deadline stayed.
+    annotated = Indicator.objects.with_quarter_progress(2, today=thursday).get(pk=indicator.pk)
+    assert annotated.quarter_late is late
+    with time_machine.travel(datetime.datetime(2026, 4, 16, 16, tzinfo=ZoneInfo("Asia/Bangkok")), tick=False):
+        draft = services.Draft(None, "ผลการดำเนินงาน")
+        report = services.save_report(indicator, 2, staff, draft, 0, submit=True)
+    assert report.is_late is late
+
+
+@pytest.mark.parametrize("move", [True, False])
+def test_the_pages_show_the_effective_deadline(songkran_quarter, client, move):
+
+    indicator, staff = songkran_quarter(move)
+    client.force_login(staff)
+    with time_machine.travel(datetime.datetime(2026, 4, 10, 9, tzinfo=ZoneInfo("Asia/Bangkok")), tick=False):
+        pages = [client.get(reverse("home")), client.get(reverse("quarter_report", args=[indicator.pk, 2]))]
+    for page in pages:
+        text = " ".join(re.sub(r"<[^>]+>", "", page.text).split())
+        if move:
+            assert "16 เมษายน 2569 (เลื่อนจากวันที่ 15 เมษายน 2569 ซึ่งเป็นวันหยุด)" in text
+        else:
+            assert "15 เมษายน 2569" in text and "เลื่อนจาก" not in text

@@ -336,11 +336,12 @@ def test_the_navigation_counts_ones_own_unread_notifications(quarter):
     user = quarter["thai"]
     for number in range(3):
         Notification.objects.create(recipient=user, kind="reminders", title=f"เรื่อง {number}")
-    Notification.objects.create(recipient=user, kind="reminders", title="read", read_at="2026-04-01T09:00+07:00")
+    read_at = "2026-04-01T09:00+07:00"
+    Notification.objects.create(recipient=user, kind="reminders", title="read", read_at=read_at)
     Notification.objects.create(recipient=quarter["english"], kind="reminders", title="other")
     client = Client()
     client.force_login(user)
     page = client.get(reverse("indicator_list"))
     assert re.search(r'id="unread-count">3<span class="visually-hidden"> ยังไม่อ่าน', page.text)
-    Notification.objects.filter(recipient=user).update(read_at="2026-04-01T09:00+07:00")
+    Notification.objects.filter(recipient=user).update(read_at=read_at)
     assert 'id="unread-count"' not in client.get(reverse("indicator_list")).text
