@@ -13,7 +13,7 @@ waited) counts working days through a ``WorkingCalendar``.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import holidays
@@ -38,17 +38,25 @@ def thai_holidays(year: int, language: str = "th") -> dict[datetime.date, str]:
     return dict(days.items())
 
 
-class WorkingCalendar:
-    """Working days on the Thai calendar plus the administrators' ``Holiday`` rows.
+Row = tuple[datetime.date, str, bool]  # (date, name, is_working_day) of an administrators' day
 
-    The rows of a year are read once per calendar object, when that year is first
-    asked about: make one calendar per pass, request or save, and the administrators'
-    changes are seen by the next one. ``rows`` (date, name, is_working_day) replaces
-    the database, for data migrations and tests.
+
+class WorkingCalendar:
+    """Working days on the Thai calendar plus the administrators' days.
+
+    ``load_year(year)`` gives a year's administrators' days (``indicators.models.
+    working_calendar`` reads the ``Holiday`` rows); it is called once per year per
+    calendar object, when that year is first asked about: make one calendar per pass,
+    request or save, and the administrators' changes are seen by the next one. ``rows``
+    gives them all at once instead (data migrations, tests); with neither, only the
+    package's holidays count. (This module imports no model: the models use it.)
     """
 
-    def __init__(self, rows: Iterable[tuple[datetime.date, str, bool]] | None = None):
+    def __init__(
+        self, rows: Iterable[Row] | None = None, load_year: Callable[[int], Iterable[Row]] | None = None
+    ):
         self._rows = None if rows is None else list(rows)
+        self._load_year = load_year
         self._years: dict[int, tuple[dict[datetime.date, str], set[datetime.date]]] = {}
 
     def _year(self, year: int):
@@ -67,9 +75,7 @@ class WorkingCalendar:
     def _admin_rows(self, year: int):
         if self._rows is not None:
             return [row for row in self._rows if row[0].year == year]
-        from indicators.models import Holiday  # the model uses this module to move due dates
-
-        return Holiday.objects.filter(date__year=year).rows()
+        return self._load_year(year) if self._load_year else []
 
     def holiday_name(self, day: datetime.date) -> str:
         """The holiday's name, in the active language when it is the package's, when

@@ -1,17 +1,26 @@
-"""What units and auditors write during the year."""
+"""What units and auditors write during the year, and the books printed from it.
 
+A quarter report changes only through its methods (``save_draft``, ``submit``,
+``accept``, ``return_for_revision``, ``reopen``), whichever door leads there (the
+entry and review pages, the demo, tests): each checks the quarter's lock, the
+report's status and the version the user started from, in one transaction, and
+records who did it. A refused change raises a ``ReportRefused``.
+"""
+
+import unicodedata
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from indicators.models import QUARTER_VALIDATORS, Indicator
+from indicators.models import QUARTER_VALIDATORS, FiscalQuarter, Indicator
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -31,14 +40,61 @@ def score_in_range(field):
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
 
 
+class ReportRefused(Exception):
+    """A change of a report that must not happen; the page says why."""
+
+
+class QuarterLocked(ReportRefused):
+    pass
+
+
+class NotEditable(ReportRefused):
+    """The report is not in a status that allows the change (or it was deleted)."""
+
+
+class VersionConflict(ReportRefused):
+    """Someone saved the report since the user loaded it; ``current`` is what is stored."""
+
+    def __init__(self, current: "QuarterReport"):
+        super().__init__("version conflict")
+        self.current = current
+
+
+@dataclass
+class Review:
+    """What an auditor records for a quarter with its acceptance or return."""
+
+    score: Decimal | None = None
+    criterion_1: Decimal | None = None
+    criterion_2: Decimal | None = None
+    is_verification: bool = False
+    comment: str = ""
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut before a letter whose marks would
+    be cut off (Thai vowels and tone marks follow their consonant), with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > 0 and unicodedata.category(text[end]) == "Mn":
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
 class QuarterReport(models.Model):
     """A unit's report for one quarter: the cumulative result and the narrative."""
+
+    NARRATIVE_MAX_LENGTH = 20_000
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
         RETURNED = "returned", _("returned for revision")
         ACCEPTED = "accepted", _("accepted")
+
+    # Reported: submitted or accepted (a draft or a report returned for revision is not).
+    REPORTED = (Status.SUBMITTED, Status.ACCEPTED)
 
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="reports", verbose_name=_("indicator")
@@ -107,6 +163,148 @@ class QuarterReport(models.Model):
         """Staff may change a draft or a report returned to them, nothing else."""
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
+    @property
+    def is_submitted(self):
+        """Waiting for the auditors' review."""
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_accepted(self):
+        return self.status == self.Status.ACCEPTED
+
+    @property
+    def is_returned(self):
+        return self.status == self.Status.RETURNED
+
+    @classmethod
+    def for_quarter(cls, indicator: Indicator, quarter: int) -> "QuarterReport":
+        """The stored report of ``quarter``, else a new one (unsaved, version 0)."""
+        stored = cls.objects.filter(indicator=indicator, quarter=quarter).first()
+        return stored or cls(indicator=indicator, quarter=quarter, version=0)
+
+    def fiscal_quarter(self) -> FiscalQuarter | None:
+        """The quarter's deadline and lock (one query)."""
+        return FiscalQuarter.objects.filter(
+            fiscal_year__indicators=self.indicator_id, quarter=self.quarter
+        ).first()
+
+    # -- the unit's changes ----------------------------------------------------------------
+
+    @transaction.atomic
+    def save_draft(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:
+        """Store the unit's result and narrative, the report staying a draft (or returned)."""
+        self._write_by_unit(by, result, narrative, version)
+
+    @transaction.atomic
+    def submit(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:
+        """Store the unit's result and narrative and send them to the auditors; marked
+        late when after the quarter's deadline."""
+        period = self._write_by_unit(by, result, narrative, version, submitting=True)
+        self.status = self.Status.SUBMITTED
+        self.submitted_at = timezone.now()
+        self.submitted_by = by
+        self.is_late = period is not None and period.is_past_due(self.submitted_at)
+        self._store(by)
+
+    def _write_by_unit(self, by, result, narrative, version, submitting=False) -> FiscalQuarter | None:
+        """Check the lock, the status and ``version`` (the report's version the user started
+        from, 0 for a new one), then set the text; saved unless ``submitting``. Raises
+        QuarterLocked, NotEditable or VersionConflict."""
+        period = self.fiscal_quarter()
+        if period is not None and period.is_locked:
+            raise QuarterLocked("locked")
+        if self.pk is None:
+            if version != 0:
+                raise VersionConflict(
+                    QuarterReport(indicator=self.indicator, quarter=self.quarter, version=0)
+                )
+            self.version = 1
+        else:
+            if not self.is_editable_by_unit:
+                raise NotEditable(self.status)
+            self._claim(version)
+        self.result, self.narrative, self.updated_by = result, narrative, by
+        if not submitting:
+            self._store(by)
+        return period
+
+    def _claim(self, version: int, **condition) -> None:
+        """Compare and set the version in one statement, so two changes racing cannot both
+        pass; VersionConflict (NotEditable when ``condition`` fails) otherwise."""
+        claimed = QuarterReport.objects.filter(pk=self.pk, version=version, **condition).update(
+            version=version + 1
+        )
+        if not claimed:
+            current = QuarterReport.objects.filter(pk=self.pk).first()
+            if current is None and not condition:
+                raise VersionConflict(QuarterReport.for_quarter(self.indicator, self.quarter))
+            if current is None or any(getattr(current, name) != value for name, value in condition.items()):
+                raise NotEditable(current.status if current else "deleted")
+            raise VersionConflict(current)
+        self.version = version + 1
+
+    def _store(self, by, reason: str | None = None) -> None:
+        self._history_user = by
+        if reason is not None:
+            self._change_reason = reason
+        try:
+            with transaction.atomic():
+                self.save()
+        except IntegrityError:
+            # Another save created this quarter's report a moment ago.
+            raise VersionConflict(QuarterReport.for_quarter(self.indicator, self.quarter)) from None
+
+    # -- the auditors' and administrators' changes ------------------------------------------
+
+    @transaction.atomic
+    def accept(self, *, by, version: int, review: Review) -> "AuditScore":
+        """Record the auditors' scores and accept the report: the quarter locks for the unit."""
+        return self._review(by, version, review, accepted=True)
+
+    @transaction.atomic
+    def return_for_revision(self, *, by, version: int, review: Review) -> "AuditScore":
+        """Record the auditors' scores and hand the report back with ``review.comment``."""
+        return self._review(by, version, review, accepted=False)
+
+    def _review(self, by, version: int, review: Review, accepted: bool) -> "AuditScore":
+        self._claim(version, status=self.Status.SUBMITTED)
+        audit = AuditScore.record(self, by, review)
+        self.status = self.Status.ACCEPTED if accepted else self.Status.RETURNED
+        self.return_comment = "" if accepted else review.comment
+        self.reviewed_at = timezone.now()
+        self.reviewed_by = by
+        self._store(by)
+        return audit
+
+    @transaction.atomic
+    def reopen(self, *, by, reason: str) -> None:
+        """An administrator hands an accepted report back to its unit, saying why."""
+        claimed = QuarterReport.objects.filter(pk=self.pk, status=self.Status.ACCEPTED).update(
+            version=self.version + 1
+        )
+        if not claimed:
+            raise NotEditable(self.status)
+        self.refresh_from_db()
+        self.status = self.Status.RETURNED
+        self.return_comment = reason
+        # The whole reason is the report's return comment (and in its history); the
+        # history's change-reason column holds 100 characters.
+        self._store(by, reason=shortened(reason, 100))
+
+    def attach_evidence(self, upload, by) -> "EvidenceFile":
+        """Store ``upload`` (checked by the entry form, ``detected_type`` set) as evidence."""
+        evidence = EvidenceFile(
+            report=self,
+            original_name=upload.name[:255],
+            content_type=upload.detected_type,
+            size=upload.size,
+            uploaded_by=by,
+        )
+        evidence.file.save(upload.name, upload, save=False)
+        evidence._history_user = by
+        evidence.save()
+        return evidence
+
 
 def evidence_path(instance, filename):
     """A generated name: what users call their files never reaches the file system."""
@@ -142,6 +340,20 @@ class EvidenceFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @transaction.atomic
+    def remove(self, by) -> None:
+        """Delete the file, as the unit may while its report is editable and not locked."""
+        report = self.report
+        period = report.fiscal_quarter()
+        if period is not None and period.is_locked:
+            raise QuarterLocked("locked")
+        if not report.is_editable_by_unit:
+            raise NotEditable(report.status)
+        self._history_user = by
+        stored = self.file
+        self.delete()
+        transaction.on_commit(lambda: stored.delete(save=False))
 
 
 class AuditScore(models.Model):
@@ -191,6 +403,29 @@ class AuditScore(models.Model):
 
     def __str__(self):
         return f"{self.indicator.full_code} Q{self.quarter}: {self.score}"
+
+    @classmethod
+    def record(cls, report: QuarterReport, by, review: Review) -> "AuditScore":
+        """The scores of ``report``'s quarter as reviewed by ``by``; at most one quarter
+        of an indicator is its verification."""
+        if review.is_verification:
+            others = cls.objects.filter(indicator=report.indicator_id, is_verification=True)
+            for other in others.exclude(quarter=report.quarter):
+                other.is_verification = False
+                other._history_user = by
+                other.save()
+        audit = cls.objects.filter(indicator_id=report.indicator_id, quarter=report.quarter).first()
+        audit = audit or cls(indicator_id=report.indicator_id, quarter=report.quarter)
+        audit.score, audit.criterion_1, audit.criterion_2 = (
+            review.score,
+            review.criterion_1,
+            review.criterion_2,
+        )
+        audit.is_verification, audit.comment = review.is_verification, review.comment
+        audit.auditor, audit.scored_at = by, timezone.now()
+        audit._history_user = by
+        audit.save()
+        return audit
 
 
 class AnnualSummary(models.Model):
@@ -276,6 +511,19 @@ class Book(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_running(self):
+        """Still being built: its page follows the progress."""
+        return self.status in (self.Status.QUEUED, self.Status.RENDERING, self.Status.ASSEMBLING)
+
+    @property
+    def is_done(self):
+        return self.status == self.Status.DONE
+
+    @property
+    def is_failed(self):
+        return self.status == self.Status.FAILED
+
 
 class BookChunk(models.Model):
     """A slice of a book's sheets, rendered by one task. A chunk whose worker died
@@ -309,11 +557,158 @@ class BookChunk(models.Model):
         return f"{self.book_id}/{self.index}"
 
 
-# The notification models live beside the code that uses them; importing them here
-# registers them with the reports app.
-from reports.notifications.models import (  # noqa: E402, F401
-    Notification,
-    NotificationPreference,
-    OutgoingMail,
-    SentReminder,
-)
+# -- notifications (reports/notifications/) ------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    """What a user turns on or off, per channel (in the portal, by mail)."""
+
+    REMINDERS = "reminders", _("deadline reminders")
+    REVIEWS = "reviews", _("reports returned or accepted")
+    DIGESTS = "digests", _("digests for auditors and executives")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message in the portal's notification list (the navigation counts the unread)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_list_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """A user's channels for one kind of notification; without a row, both are on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    in_app = models.BooleanField(_("in the portal"), default=True)
+    email = models.BooleanField(_("by email"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_user_and_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_kind_display()}"
+
+
+class SentReminder(models.Model):
+    """A reminder handled for one person: the unique constraint makes each go out once,
+    across restarts and workers running the pass at the same time (the row is inserted
+    in the transaction that writes the notification and the mail)."""
+
+    class Reason(models.TextChoices):
+        DEADLINE = "deadline", _("reports due or late (unit staff)")
+        HEAD_COPY = "head_copy", _("copy of late reports (head of unit)")
+        REVIEW_WAITING = "review_waiting", _("submissions waiting for review (auditors)")
+        LATE_UNITS = "late_units", _("units with late reports (executives)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    fiscal_quarter = models.ForeignKey(
+        FiscalQuarter, on_delete=models.CASCADE, related_name="+", verbose_name=_("fiscal quarter")
+    )
+    step = models.CharField(
+        _("step"), max_length=64, help_text=_("e.g. before-5, due, after-3, or the submission waited on")
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "reason", "fiscal_quarter", "step"], name="reminder_sent_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.reason} {self.fiscal_quarter} {self.step}"
+
+
+class OutgoingMail(models.Model):
+    """A mail waiting to be sent, sent, or given up on after its attempts (shown to
+    administrators with the error): written in the transaction of what it tells, sent
+    afterwards by ``reports.notifications.mail``; never silently dropped."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed: gave up")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    to = models.EmailField(_("to"))
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    subject = models.CharField(_("subject"), max_length=300)
+    text_body = models.TextField(_("text"))
+    html_body = models.TextField(_("HTML"))
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoing_mail_due_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

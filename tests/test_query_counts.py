@@ -62,7 +62,7 @@ PAGES = [
     # + fiscal year, its quarters, indicators, their reports
     ("staff", "home", lambda i: [], 8 + NAV),
     # + fiscal years, indicators per unit, reports per unit and status, units
-    ("executive", "home", lambda i: [], 8 + 1 + NAV),
+    ("executive", "home", lambda i: [], 8 + NAV),
     # + count, page, fiscal years, units
     ("auditor", "review_queue", lambda i: [], 8 + 1 + NAV),
     # + indicator, targets, reports, evidence, scores, fiscal quarters

@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from indicators.admin import ShownNotChanged
+from reports.models import Notification, NotificationPreference, OutgoingMail, SentReminder
 from reports.notifications import mail
-from reports.notifications.models import Notification, NotificationPreference, OutgoingMail, SentReminder
 
 
 @admin.register(OutgoingMail)

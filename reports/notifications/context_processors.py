@@ -1,4 +1,4 @@
-from reports.notifications.models import Notification
+from reports.models import Notification
 
 
 def unread_notifications(request):

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from reports.notifications.models import NotificationKind
+from reports.models import NotificationKind
 
 
 class PreferencesForm(forms.Form):

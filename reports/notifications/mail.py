@@ -19,7 +19,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
 from django.utils import timezone
 
-from reports.notifications.models import OutgoingMail
+from reports.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 

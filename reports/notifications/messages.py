@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from indicators import people, thai
-from reports.models import QuarterReport
-from reports.notifications.models import Notification, NotificationKind, OutgoingMail, SentReminder
+from reports.models import Notification, NotificationKind, OutgoingMail, QuarterReport, SentReminder
 from reports.notifications.preferences import Channels
 from reports.notifications.unsubscribe import unsubscribe_url
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from indicators.models import UserSettings
-from reports.notifications.models import NotificationKind, NotificationPreference
+from reports.models import NotificationKind, NotificationPreference
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from indicators.calendar import WorkingCalendar
-from indicators.models import FiscalQuarter, Indicator, Role, UnitMembership
-from reports.models import QuarterReport
+from indicators.models import FiscalQuarter, Indicator, Role, UnitMembership, working_calendar
+from reports.models import NotificationKind, QuarterReport, SentReminder
 from reports.notifications import messages
-from reports.notifications.models import NotificationKind, SentReminder
 from reports.notifications.preferences import channels_of, languages_of
 
 logger = logging.getLogger(__name__)
@@ -151,7 +150,7 @@ class PassResult:
 def run_pass(today: datetime.date | None = None, *, dry_run: bool = False) -> PassResult:
     """Plan today's reminders and, unless ``dry_run``, write each person's digest."""
     today = today or timezone.localdate()
-    calendar = WorkingCalendar()
+    calendar = working_calendar()
     with pass_lock() as acquired:
         if not acquired:
             logger.info("Reminder pass skipped: another worker is running it")

@@ -6,9 +6,8 @@ tells once, and a review rolled back tells nothing."""
 from django.contrib.auth import get_user_model
 
 from indicators.models import Role
-from reports.models import QuarterReport
+from reports.models import NotificationKind, QuarterReport
 from reports.notifications import messages
-from reports.notifications.models import NotificationKind
 from reports.notifications.preferences import Channels, channels_of, languages_of
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
 
-from reports.notifications.models import NotificationKind
+from reports.models import NotificationKind
 
 SALT = "reports.notifications.unsubscribe"
 

@@ -7,8 +7,7 @@ from playwright.sync_api import Page, expect
 
 from indicators.models import FiscalQuarter, Role
 from reports import services
-from reports.models import QuarterReport
-from reports.notifications.models import NotificationPreference
+from reports.models import NotificationPreference, QuarterReport, Review
 from tests.browser.test_reporting_flow import sign_in
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
@@ -25,15 +24,7 @@ def returned(settings):
     indicator = make_indicator(year, unit, code="0685", name="ร้อยละความสำเร็จของการดำเนินโครงการ")
     report = make_report(indicator, 1, "30", "รายงาน", status=QuarterReport.Status.SUBMITTED)
     services.review_report(
-        report,
-        auditor,
-        accept=False,
-        comment="กรุณาแนบภาพถ่ายกิจกรรม",
-        score=None,
-        criterion_1=None,
-        criterion_2=None,
-        is_verification=False,
-        version=report.version,
+        report, auditor, accept=False, version=report.version, review=Review(comment="กรุณาแนบภาพถ่ายกิจกรรม")
     )
     return staff, indicator
 
