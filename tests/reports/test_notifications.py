@@ -14,10 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from indicators.models import FiscalQuarter, Role, UserSettings
-from reports.models import Notification, NotificationPreference, OutgoingMail
+from reports.models import Notification, NotificationPreference, OutgoingMail, QuarterReport
 from reports.notifications import mail, reminders
 from reports.notifications.unsubscribe import make_token
-from tests.factories import make_fiscal_year, make_indicator, make_unit, make_user
+from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 from tests.reports.notifications.helpers import review, submit
 
 pytestmark = pytest.mark.django_db
@@ -343,3 +343,35 @@ def test_the_navigation_counts_ones_own_unread_notifications(quarter):
     assert re.search(r'id="unread-count">3<span class="visually-hidden"> ยังไม่อ่าน', page.text)
     Notification.objects.filter(recipient=user).update(read_at=read_at)
     assert 'id="unread-count"' not in client.get(reverse("indicator_list")).text
+
+
+# --- the review pages tell the unit ------------------------------------------------------------
+
+
+def test_the_review_page_tells_the_units_staff(setup):
+    from tests.reports.reporting import review as review_page
+
+    indicator, staff, colleague = setup["indicator"], setup["staff"], setup["colleague"]
+    make_report(indicator, 1, "30", "รายงาน", status=QuarterReport.Status.SUBMITTED)
+    auditor = Client()
+    auditor.force_login(setup["auditor"])
+    response = review_page(auditor, indicator, accept=False, comment="ขอหลักฐานเพิ่ม")
+    assert response.status_code == 302
+    told = Notification.objects.order_by("recipient__username")
+    assert [(n.recipient, n.kind) for n in told] == [(staff, "reviews"), (colleague, "reviews")]
+    assert all("ขอหลักฐานเพิ่ม" in n.body for n in told)
+    # A review refused (the report changed meanwhile) tells nothing more.
+    assert review_page(auditor, indicator, accept=True, version=1).status_code in (403, 409)
+    assert Notification.objects.count() == 2
+
+
+def test_reopening_tells_the_units_staff_why(setup):
+    indicator = setup["indicator"]
+    make_report(indicator, 1, "10", "ผ่านแล้ว", status=QuarterReport.Status.ACCEPTED)
+    admin = Client()
+    admin.force_login(setup["admin"])
+    url = reverse("quarter_reopen", args=[indicator.pk, 1])
+    assert admin.post(url, {"reason": "หน่วยงานขอแก้ไขตัวเลข"}).status_code == 302
+    notification = Notification.objects.get(recipient=setup["staff"])
+    assert notification.title.startswith("ส่งกลับให้แก้ไข: 5016-0685")
+    assert "หน่วยงานขอแก้ไขตัวเลข" in notification.body
