@@ -207,3 +207,27 @@ def test_the_years_setting_and_holidays_move_effective_deadlines():
         D(2027, 1, 18),
         D(2027, 1, 15),
     ]
+
+
+@pytest.mark.django_db
+def test_administrators_add_and_remove_holidays_in_the_admin(admin_client):
+    from django.urls import reverse
+
+    year = make_fiscal_year(2570, move_due_date_to_working_day=True)
+    period = FiscalQuarter.objects.create(fiscal_year=year, quarter=1, due_date=D(2027, 1, 15))
+    response = admin_client.post(
+        reverse("admin:indicators_holiday_add"),
+        {"date": "2027-01-15", "name": "ปิดสำนักงาน", "kind": "closure"},
+    )
+    assert response.status_code == 302
+    period.refresh_from_db()
+    assert period.effective_due_date == D(2027, 1, 18)
+    holiday = Holiday.objects.get()
+    assert holiday.history.get().history_user.is_superuser  # who added it
+    response = admin_client.post(
+        reverse("admin:indicators_holiday_changelist"),
+        {"action": "delete_selected", "_selected_action": [holiday.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and not Holiday.objects.exists()
+    period.refresh_from_db()
+    assert period.effective_due_date == D(2027, 1, 15)
