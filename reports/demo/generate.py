@@ -47,7 +47,10 @@ BATCH = 2000
 
 
 def ensure_fiscal_year(year: int) -> FiscalYear:
-    fiscal_year, _ = FiscalYear.objects.get_or_create(year=year)
+    # Demo years move deadlines that fall on holidays (Songkran: 15 April) to a working day.
+    fiscal_year, _ = FiscalYear.objects.get_or_create(
+        year=year, defaults={"move_due_date_to_working_day": True}
+    )
     for quarter in QUARTERS:
         due = thai.quarter_end(year, quarter) + datetime.timedelta(days=15)
         FiscalQuarter.objects.get_or_create(
@@ -130,6 +133,8 @@ def ensure_demo_users() -> None:
             defaults={
                 "first_name": first_name,
                 "last_name": last_name,
+                # Reminders go to the console in `make run` (DJANGO_DEBUG=1).
+                "email": f"{username}@kpi-demo.invalid",
                 "is_staff": role == Role.ADMINISTRATOR,
                 "is_superuser": role == Role.ADMINISTRATOR,
             },
@@ -239,7 +244,7 @@ def generate(units_count: int, per_unit: int, years: int, today: datetime.date |
     created = 0
     for year in range(current - years + 1, current + 1):
         fiscal_year = ensure_fiscal_year(year)
-        due_dates = {q.quarter: q.due_date for q in fiscal_year.quarters.all()}
+        due_dates = {q.quarter: q.effective_due_date for q in fiscal_year.quarters.all()}
         for unit in units:
             with transaction.atomic():
                 created += generate_unit_year(
