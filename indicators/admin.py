@@ -16,6 +16,7 @@ from indicators.models import (
     CityDataSet,
     FiscalQuarter,
     FiscalYear,
+    Holiday,
     Indicator,
     OrgUnit,
     QuarterTarget,
@@ -60,17 +61,17 @@ class FiscalQuarterInline(admin.TabularInline):
     model = FiscalQuarter
     extra = 0
     max_num = 4
-    fields = ["quarter", "due_date", "locked_at", "locked_by"]
-    readonly_fields = ["locked_at", "locked_by"]
+    fields = ["quarter", "due_date", "effective_due_date", "locked_at", "locked_by"]
+    readonly_fields = ["effective_due_date", "locked_at", "locked_by"]
 
 
 @admin.register(FiscalQuarter)
 class FiscalQuarterAdmin(HistoryAdmin):
     """Deadlines and locks: a locked quarter refuses every edit by unit staff."""
 
-    list_display = ["__str__", "due_date", "locked_at", "locked_by"]
+    list_display = ["__str__", "due_date", "effective_due_date", "locked_at", "locked_by"]
     list_filter = ["fiscal_year", "quarter"]
-    readonly_fields = ["locked_at", "locked_by"]
+    readonly_fields = ["effective_due_date", "locked_at", "locked_by"]
     actions = ["lock_quarters", "unlock_quarters"]
 
     def has_delete_permission(self, request, obj=None):
@@ -90,7 +91,13 @@ class FiscalQuarterAdmin(HistoryAdmin):
 
 @admin.register(FiscalYear)
 class FiscalYearAdmin(HistoryAdmin):
-    list_display = ["year", "is_current", "criterion_1_label", "criterion_2_label"]
+    list_display = [
+        "year",
+        "is_current",
+        "move_due_date_to_working_day",
+        "criterion_1_label",
+        "criterion_2_label",
+    ]
     inlines = [FiscalQuarterInline]
     search_fields = ["year"]
 
@@ -276,3 +283,21 @@ class UnitMembershipChangeAdmin(ShownNotChanged, admin.ModelAdmin):
     @admin.display(description=_("Who"), ordering="history_user__username")
     def who(self, record):
         return record.history_user
+
+
+@admin.register(Holiday)
+class HolidayAdmin(HistoryAdmin):
+    """Days the administrators add to the working calendar (indicators/calendar.py): special
+    holidays, closures, or working days the holidays package gets wrong. Saving or deleting
+    one moves the effective deadlines it touches."""
+
+    list_display = ["date", "name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    def delete_queryset(self, request, queryset):
+        # One by one, so that each deletion moves the deadlines it touches (Holiday.delete).
+        for holiday in queryset:
+            holiday._history_user = request.user
+            holiday.delete()

@@ -16,6 +16,7 @@ from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from indicators import thai
+from indicators.calendar import LONGEST_BREAK_DAYS, WorkingCalendar
 
 QUARTERS = (1, 2, 3, 4)
 QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
@@ -30,6 +31,14 @@ class FiscalYear(models.Model):
     criterion_1_label = models.CharField(_("label of evaluation criterion 1"), max_length=20, default="2.1")
     criterion_2_label = models.CharField(_("label of evaluation criterion 2"), max_length=20, default="2.2")
     is_current = models.BooleanField(_("current year"), default=False)
+    move_due_date_to_working_day = models.BooleanField(
+        _("move deadlines on non-working days to the next working day"),
+        default=False,
+        help_text=_(
+            "When a quarter's deadline falls on a weekend or a holiday, the deadline that counts "
+            "(late reports, reminders, the pages) is the next working day."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -47,6 +56,16 @@ class FiscalYear(models.Model):
     def __str__(self):
         return str(self.year)
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            # The setting moves the quarters' effective deadlines (see FiscalQuarter.save).
+            calendar = working_calendar()
+            for period in self.quarters.all():
+                period.fiscal_year = self
+                period.refresh_effective_due_date(calendar)
+
 
 class FiscalQuarter(models.Model):
     """One quarter of a fiscal year: its reporting deadline and lock."""
@@ -56,6 +75,14 @@ class FiscalQuarter(models.Model):
     )
     quarter = models.PositiveSmallIntegerField(_("quarter"), validators=QUARTER_VALIDATORS)
     due_date = models.DateField(_("reporting deadline"))
+    effective_due_date = models.DateField(
+        _("effective deadline"),
+        editable=False,
+        help_text=_(
+            "The deadline that counts: the reporting deadline, moved to the next working day "
+            "when the fiscal year says so."
+        ),
+    )
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,15 +108,43 @@ class FiscalQuarter(models.Model):
     def __str__(self):
         return f"{self.fiscal_year} Q{self.quarter}"
 
+    def save(self, *args, **kwargs):
+        """Keep ``effective_due_date`` right for every door (admin, import, demo, tests):
+        it is derived from the deadline, the year's setting and the working calendar
+        (one query for the year's holidays). ``QuerySet.update`` bypasses this: after
+        one, call ``refresh_effective_due_date`` on the quarters it changed."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "due_date" in update_fields:
+            self.effective_due_date = self.compute_effective_due_date()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "effective_due_date"}
+        super().save(*args, **kwargs)
+
     @property
     def is_locked(self):
         return self.locked_at is not None
 
     def is_past_due(self, when=None) -> bool:
-        """Whether ``when`` (a date or an aware datetime; by default now) is after the deadline."""
+        """Whether ``when`` (a date or an aware datetime; by default now) is after the
+        effective deadline (moved off a non-working day when the year says so)."""
         if when is None or isinstance(when, datetime.datetime):
             when = timezone.localdate(when)
-        return when > self.due_date
+        return when > self.effective_due_date
+
+    def compute_effective_due_date(self, calendar: WorkingCalendar | None = None):
+        due_date = self._meta.get_field("due_date").to_python(self.due_date)
+        calendar = calendar or working_calendar()
+        return calendar.effective_due_date(due_date, self.fiscal_year.move_due_date_to_working_day)
+
+    def refresh_effective_due_date(self, calendar=None) -> bool:
+        """Store the effective deadline again (after a holiday or the year's setting
+        changed); returns whether it moved. The change is in the quarter's history."""
+        effective = self.compute_effective_due_date(calendar)
+        if effective == self.effective_due_date:
+            return False
+        self.effective_due_date = effective
+        super().save(update_fields=["effective_due_date"])
+        return True
 
     def lock(self, by) -> bool:
         """Refuse every unit edit of the quarter from now, ``by`` recorded in its history.
@@ -429,6 +484,11 @@ class UnitMembership(models.Model):
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
     )
+    is_head = models.BooleanField(
+        _("head of the unit"),
+        default=False,
+        help_text=_("Receives a copy of the late-report reminders of the unit."),
+    )
 
     # Who was given access to which unit, and who took it away, by whom.
     history = HistoricalRecords(
@@ -485,3 +545,105 @@ register(
     m2m_fields=["groups", "user_permissions"],
 )
 register(Group, app="indicators", records_class=AccountHistory, m2m_fields=["permissions"])
+
+
+def working_calendar() -> WorkingCalendar:
+    """The Thai working calendar with the administrators' ``Holiday`` rows (each year's
+    read once, when first asked about)."""
+    return WorkingCalendar(load_year=lambda year: Holiday.objects.filter(date__year=year).rows())
+
+
+class HolidayQuerySet(models.QuerySet):
+    def rows(self):
+        """(date, name, is_working_day) of each row, for ``WorkingCalendar``."""
+        return [
+            (day, name, kind == Holiday.Kind.WORKING_DAY)
+            for day, name, kind in self.values_list("date", "name", "kind")
+        ]
+
+
+class Holiday(models.Model):
+    """A day the administrators add to the working calendar (``indicators.calendar``):
+    a special holiday the cabinet declares, a closure of the city's offices, or a
+    working day where the ``holidays`` package has a holiday."""
+
+    class Kind(models.TextChoices):
+        SPECIAL = "special", _("special holiday declared by the cabinet")
+        CLOSURE = "closure", _("closure of the city's offices")
+        WORKING_DAY = "working_day", _("working day (not a holiday)")
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SPECIAL)
+
+    history = HistoricalRecords()
+    objects = HolidayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self):
+        return f"{thai.format_date(self.date)} {self.name}"
+
+    def save(self, *args, **kwargs):
+        """Saving moves the effective deadlines the day touches (``refresh_due_dates``),
+        the old date's too when the date changed."""
+        old_date = None
+        if self.pk is not None:
+            old_date = Holiday.objects.filter(pk=self.pk).values_list("date", flat=True).first()
+        super().save(*args, **kwargs)
+        self.refresh_due_dates({self.date, old_date} - {None})
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.refresh_due_dates({self.date})
+        return result
+
+    @staticmethod
+    def refresh_due_dates(days) -> int:
+        """Recompute the effective deadline of every quarter whose deadline a change of
+        ``days`` may move: deadlines on or up to a few weeks before each day. Returns how
+        many moved."""
+        calendar = working_calendar()
+        query = Q()
+        for day in days:
+            query |= Q(due_date__range=(day - datetime.timedelta(days=LONGEST_BREAK_DAYS), day))
+        if not query:
+            return 0
+        periods = FiscalQuarter.objects.filter(query).select_related("fiscal_year")
+        return sum(period.refresh_effective_due_date(calendar) for period in periods)
+
+
+class UserSettings(models.Model):
+    """What a user chose for themselves: the language of the mails the portal sends
+    (set when they switch language while signed in, and on their preferences page)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="portal_settings",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("user settings")
+        verbose_name_plural = _("user settings")
+
+    def __str__(self):
+        return str(self.user)
+
+    @staticmethod
+    def language_of(user) -> str:
+        """The user's language for mails: their choice, else the portal's (Thai)."""
+        chosen = UserSettings.objects.filter(user=user).values_list("language", flat=True).first()
+        return chosen or settings.LANGUAGE_CODE
+
+    @staticmethod
+    def remember_language(user, language: str) -> None:
+        if language in dict(settings.LANGUAGES):
+            UserSettings.objects.update_or_create(user=user, defaults={"language": language})

@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "indicators.context_processors.portal",
+                "reports.notifications.context_processors.unread_notifications",
             ],
             "builtins": ["indicators.templatetags.thai", "reports.templatetags.pdf"],
         },
@@ -273,3 +274,40 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BOOK_CHUNK_SIZE = int(os.environ.get("BOOK_CHUNK_SIZE", "25"))
 # A chunk whose worker shows no sign of life for this long is handed to another worker.
 BOOK_CHUNK_LEASE_SECONDS = int(os.environ.get("BOOK_CHUNK_LEASE_SECONDS", "120"))
+
+# Mail (reminders and notifications, reports/notifications/). SMTP from the environment;
+# `make run` prints mails on the console, tests keep them in memory (Django's locmem).
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_positive_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_positive_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KPI Portal <kpi-portal@localhost>")
+# Links in mails are absolute: the address people open the portal at.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Reminders, all in working days of the Thai calendar (indicators/calendar.py).
+def env_day_list(name: str, default: str) -> list[int]:
+    items = env_list(name, default)
+    if not all(item.isdigit() and int(item) > 0 for item in items):
+        raise ImproperlyConfigured(f"{name} must list positive whole numbers, e.g. {default!r}")
+    return sorted({int(item) for item in items})
+
+
+# Unit staff are reminded this many working days before the deadline, on the day, and
+# this many after it (the later ones copied to the unit's head).
+REMINDER_DAYS_BEFORE = env_day_list("REMINDER_DAYS_BEFORE", "5,1")
+REMINDER_DAYS_AFTER = env_day_list("REMINDER_DAYS_AFTER", "1,3")
+REMINDER_EXECUTIVE_DAYS_LATE = env_positive_int("REMINDER_EXECUTIVE_DAYS_LATE", 5)
+REMINDER_REVIEW_WAITING_DAYS = env_positive_int("REMINDER_REVIEW_WAITING_DAYS", 3)
+# How often each book worker runs the reminder pass (a database lock lets one at a time).
+REMINDER_INTERVAL_SECONDS = env_positive_int("REMINDER_INTERVAL_SECONDS", 300)
+# A failed mail is tried again after 1, 5, 15, 60, 240 minutes, then given up (and shown
+# to administrators in the admin).
+MAIL_RETRY_MINUTES = [1, 5, 15, 60, 240]

@@ -142,3 +142,6 @@ class IndicatorWithReportsAdmin(IndicatorAdmin):
 
 admin.site.unregister(Indicator)
 admin.site.register(Indicator, IndicatorWithReportsAdmin)
+
+
+from reports.notifications import admin as notification_admin  # noqa: E402, F401  (registers its models)

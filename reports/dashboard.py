@@ -279,7 +279,10 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
     ]
     totals = sum((row.figures for row in units), Figures())
     areas = area_rows(indicators, year, quarter, today)
-    due_dates = dict(FiscalQuarter.objects.filter(fiscal_year=fiscal_year).values_list("quarter", "due_date"))
+    # The effective deadlines: moved off non-working days when the year says so.
+    due_dates = dict(
+        FiscalQuarter.objects.filter(fiscal_year=fiscal_year).values_list("quarter", "effective_due_date")
+    )
     columns = [
         QuarterColumn(q, due_dates.get(q), due_dates.get(q) is not None and due_dates[q] < today)
         for q in QUARTERS

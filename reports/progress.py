@@ -31,7 +31,8 @@ def with_quarter_progress(indicators: QuerySet, quarter: int, today=None) -> Que
     - ``quarter_target``: the QuarterTarget of the quarter; when missing, the annual
       target for quarter 4 (the cumulative Q4 target is the annual one; a non-cumulative
       target applies to every quarter), otherwise none;
-    - ``quarter_due``: the quarter's reporting deadline (FiscalQuarter.due_date);
+    - ``quarter_due``: the quarter's effective reporting deadline
+      (FiscalQuarter.effective_due_date: moved off non-working days when the year says so);
     - ``quarter_reported``: the report is submitted or accepted (a draft or a report
       returned for revision is not reported);
     - ``quarter_progress`` (a QuarterProgress value): *not_reported* unless reported;
@@ -61,7 +62,7 @@ def with_quarter_progress(indicators: QuerySet, quarter: int, today=None) -> Que
             quarter_status=F("quarter_report__status"),
             quarter_result=F("quarter_report__result"),
             quarter_target=target,
-            quarter_due=F("quarter_period__due_date"),
+            quarter_due=F("quarter_period__effective_due_date"),
         )
         .annotate(
             quarter_reported=Case(When(reported, then=True), default=False, output_field=BooleanField()),

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from indicators.models import Indicator
-from reports.models import QuarterReport
+from reports.models import AuditScore, QuarterReport, Review
+from reports.notifications.reviews import notify_reviewed
 
 
 @transaction.atomic
@@ -30,3 +31,22 @@ def save_report(
     for upload in files:
         report.attach_evidence(upload, by)
     return report
+
+
+@transaction.atomic
+def review_report(report: QuarterReport, by, *, accept: bool, version: int, review: Review) -> AuditScore:
+    """Accept the report or return it for revision (``QuarterReport.accept`` /
+    ``return_for_revision``), and tell the unit's staff in the same transaction: a
+    review tells once, a review refused or rolled back tells nothing."""
+    decide = report.accept if accept else report.return_for_revision
+    audit = decide(by=by, version=version, review=review)
+    notify_reviewed(report, by=by)
+    return audit
+
+
+@transaction.atomic
+def reopen_report(report: QuarterReport, by, reason: str) -> None:
+    """An administrator hands an accepted report back (``QuarterReport.reopen``); the
+    unit's staff are told why."""
+    report.reopen(by=by, reason=reason)
+    notify_reviewed(report, by=by)

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from reports.views import books, dashboard, entry, exports, history, home, listing, review, sheet, units
+from reports.views import (
+    books,
+    dashboard,
+    entry,
+    exports,
+    history,
+    home,
+    listing,
+    notifications,
+    review,
+    sheet,
+    units,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -27,4 +39,17 @@ urlpatterns = [
     path("books/order/", books.book_order, name="book_order"),
     path("books/<int:pk>/", books.book_detail, name="book_detail"),
     path("books/<int:pk>/download/", books.book_download, name="book_download"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path("notifications/read/", notifications.notification_mark_all_read, name="notification_mark_all_read"),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.notification_unsubscribe,
+        name="notification_unsubscribe",
+    ),
 ]

@@ -298,6 +298,8 @@ def test_staff_reach_nothing_of_another_unit_by_any_url(demo):
         "quarter": report.quarter,
         "evidence_id": evidence.pk,
         "code": indicator.org_unit.code,
+        # An unsubscribe link is signed: staff can only forge one (for the auditor, say).
+        "token": "WzEsWyJyZW1pbmRlcnMiXV0:forged-signature",
     }
     client = Client()
     client.force_login(staff)

@@ -54,24 +54,26 @@ def data(settings, tmp_path):
 
 # Every page starts with 4: session, user, the user's roles, the user's units;
 # auditors and administrators 5: + the device that verified their second factor
-# (django-otp checks it still exists on every request).
+# (django-otp checks it still exists on every request). The navigation adds 1: the
+# count of unread notifications (NAV).
+NAV = 1
 PAGES = [
     # (user, url name, args, queries)
     # + fiscal year, its quarters, indicators, their reports
-    ("staff", "home", lambda i: [], 8),
+    ("staff", "home", lambda i: [], 8 + NAV),
     # + fiscal years, indicators per unit, reports per unit and status, units
-    ("executive", "home", lambda i: [], 8),
+    ("executive", "home", lambda i: [], 8 + NAV),
     # + count, page, fiscal years, units
-    ("auditor", "review_queue", lambda i: [], 8 + 1),
+    ("auditor", "review_queue", lambda i: [], 8 + 1 + NAV),
     # + indicator, targets, reports, evidence, scores, fiscal quarters
-    ("staff", "quarter_report", lambda i: [i.pk, 2], 10),
+    ("staff", "quarter_report", lambda i: [i.pk, 2], 10 + NAV),
     # + the sheet (indicator, targets, reports, scores, projects, data sets), evidence, fiscal quarter
-    ("auditor", "quarter_review", lambda i: [i.pk, 1], 12 + 1),
+    ("auditor", "quarter_review", lambda i: [i.pk, 1], 12 + 1 + NAV),
     # + indicator, then one history query per kind of record (6)
-    ("auditor", "indicator_history", lambda i: [i.pk], 11 + 1),
+    ("auditor", "indicator_history", lambda i: [i.pk], 11 + 1 + NAV),
     # + fiscal years, figures per unit for each of the 4 quarters, figures per strategy area,
     # the strategy areas, the year's deadlines
-    ("executive", "dashboard", lambda i: [], 12),
+    ("executive", "dashboard", lambda i: [], 12 + NAV),
 ]
 
 

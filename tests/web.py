@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from indicators.models import FiscalQuarter, Indicator, Role
 from reports.models import Book, EvidenceFile
+from reports.notifications import unsubscribe
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
 # --- URL patterns ------------------------------------------------------------------------------
@@ -276,6 +277,8 @@ def sample_values(world) -> dict:
         "id": first_pk,
         "content_type_id": ContentType.objects.get_for_model(Indicator).pk,
         "app_label": "indicators",
+        # A real unsubscribe link (reports/notifications/unsubscribe.py), the staff user's.
+        "token": lambda route: unsubscribe.make_token(world["users"]["staff"], ["reminders"]),
     }
 
 

@@ -49,7 +49,10 @@ BATCH = 2000
 
 
 def ensure_fiscal_year(year: int) -> FiscalYear:
-    fiscal_year, _ = FiscalYear.objects.get_or_create(year=year)
+    # Demo years move deadlines that fall on holidays (Songkran: 15 April) to a working day.
+    fiscal_year, _ = FiscalYear.objects.get_or_create(
+        year=year, defaults={"move_due_date_to_working_day": True}
+    )
     for quarter in QUARTERS:
         due = thai.quarter_end(year, quarter) + datetime.timedelta(days=15)
         FiscalQuarter.objects.get_or_create(
@@ -132,6 +135,8 @@ def ensure_demo_users() -> None:
             defaults={
                 "first_name": first_name,
                 "last_name": last_name,
+                # Reminders go to the console in `make run` (DJANGO_DEBUG=1).
+                "email": f"{username}@kpi-demo.invalid",
                 "is_staff": role == Role.ADMINISTRATOR,
                 "is_superuser": role == Role.ADMINISTRATOR,
             },
@@ -239,7 +244,7 @@ def submission_day(period: FiscalQuarter, today: datetime.date, rng: random.Rand
     last = today - datetime.timedelta(days=1)
     if first > last:
         return None
-    due = period.due_date
+    due = period.effective_due_date  # the deadline that counts (moved off a holiday)
     if due < last and rng.random() < LATE_SHARE:
         return min(due + datetime.timedelta(days=rng.randint(1, 10)), last)
     earliest, latest = max(first, due - datetime.timedelta(days=10)), min(due, last)
@@ -289,7 +294,7 @@ def quarter_records(indicator, template, planned, periods, today, rng) -> tuple[
                 )
             continue
         sent_on = submission_day(period, today, rng)
-        if sent_on is None or (period.due_date >= today and rng.random() < 0.4):
+        if sent_on is None or (period.effective_due_date >= today and rng.random() < 0.4):
             continue  # reporting window still open: not reported yet
         result = demo_result(indicator, template, target, rng)
         if template.cumulative:

@@ -1,5 +1,6 @@
 """Review by auditors: the queue of submitted quarters, scoring with acceptance or
-return; and administrators reopening an accepted quarter."""
+return; and administrators reopening an accepted quarter. The unit's staff are told
+(reports.services: the change and the notifications in one transaction)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from kpi_portal.navigation import query_without_page
 from reports.forms import ReopenForm, ReviewForm, review_initial
 from reports.models import QuarterReport, ReportRefused
 from reports.selectors import waiting_reports
+from reports.services import reopen_report, review_report
 from reports.sheet import sheet_for_user
 from reports.views.entry import check_quarter
 
@@ -48,9 +50,10 @@ def quarter_review(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
     form = ReviewForm(request.POST, fiscal_year=fiscal_year, accepting=accepting)
     if status := review_refusal(context, form):
         return render_review(request, context, form, status=status)
-    decide = report.accept if accepting else report.return_for_revision
     try:
-        decide(by=request.user, version=form.cleaned_data["version"], review=form.review())
+        review_report(
+            report, request.user, accept=accepting, version=form.cleaned_data["version"], review=form.review()
+        )
     except ReportRefused:
         form.add_error(None, _("The report changed while you reviewed it; reload the page to see it."))
         return render_review(request, context, form, status=409)
@@ -73,7 +76,7 @@ def quarter_reopen(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
         messages.error(request, form.errors["reason"][0])
         return redirect("indicator_detail", pk=pk)
     try:
-        report.reopen(by=request.user, reason=form.cleaned_data["reason"])
+        reopen_report(report, request.user, form.cleaned_data["reason"])
     except ReportRefused:
         messages.error(request, _("Only an accepted quarter can be reopened."))
     else:

@@ -7,8 +7,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from indicators.models import FiscalQuarter, Indicator, Role
-from reports.models import AuditScore, Book, BookChunk, EvidenceFile, QuarterReport
+from indicators.models import FiscalQuarter, Indicator, Role, UserSettings
+from reports.models import (
+    AuditScore,
+    Book,
+    BookChunk,
+    EvidenceFile,
+    Notification,
+    NotificationPreference,
+    QuarterReport,
+)
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +172,25 @@ EXPECTED |= {
     "indicator_import_template_xlsx": ((), {}, TEMPLATE_READERS),
     "indicator_import_template_csv": ((), {}, TEMPLATE_READERS),
 }
-NOT_WALKED = {"login", "logout", "set_language", "session_keepalive"}
+# Notifications: each user's own (another's is 404); the world gives everyone one unread.
+SIGNED_IN_ALL = {a: (200, 405) for a in ACTORS} | {"anonymous": SIGN_IN}
+EXPECTED |= {
+    "notification_list": ((), {}, SIGNED_IN_ALL),
+    "notification_open": (
+        ("notification",),
+        {},
+        {a: (405, 404) for a in ACTORS} | {"anonymous": SIGN_IN, "staff_a": (405, 302)},
+    ),
+    "notification_mark_all_read": ((), {}, {a: (405, 302) for a in ACTORS} | {"anonymous": SIGN_IN}),
+    "notification_preferences": (
+        (),
+        {"language": "en", "reminders_in_app": "on"},
+        {a: (200, 302) for a in ACTORS} | {"anonymous": SIGN_IN},
+    ),
+}
+# The unsubscribe link of a mail works without signing in, by design (a signed link;
+# tests/test_notifications.py).
+NOT_WALKED = {"login", "logout", "set_language", "session_keepalive", "notification_unsubscribe"}
 
 
 def test_every_url_pattern_is_walked():
@@ -202,7 +228,12 @@ def world(db, settings, tmp_path):
         indicator_ids=[indicator.pk],
     )
     book.file.save("book.pdf", ContentFile(PDF_BYTES))
+    notifications = {
+        name: Notification.objects.create(recipient=user, kind="reminders", title="แจ้งเตือน", link="/")
+        for name, user in users.items()
+    }
     return {
+        "notification": notifications["staff_a"].pk,
         "pk": indicator.pk,
         "evidence": evidence.pk,
         "users": users,
@@ -215,7 +246,18 @@ def snapshot():
     """Everything a request could change, as comparable values."""
     return [
         list(model.objects.order_by("pk").values())
-        for model in (Indicator, QuarterReport, AuditScore, EvidenceFile, FiscalQuarter, Book, BookChunk)
+        for model in (
+            Indicator,
+            QuarterReport,
+            AuditScore,
+            EvidenceFile,
+            FiscalQuarter,
+            Book,
+            BookChunk,
+            Notification,
+            NotificationPreference,
+            UserSettings,
+        )
     ] + [model.history.count() for model in (Indicator, QuarterReport, AuditScore, EvidenceFile)]
 
 

@@ -80,6 +80,7 @@ SAMPLE_ARGUMENTS = {
     "app_label": "auth",
     "content_type_id": 1,
     "url": "x/",
+    "token": "x",
 }
 
 

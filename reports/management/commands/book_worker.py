@@ -9,6 +9,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 
 from reports.books import recovery, rendering
+from reports.notifications.worker import NotificationDuty
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class BookWorker(Worker):
 class Command(BaseCommand):
     help = (
         "Run a background worker for books: hand chunks of dead workers back to the queue, "
-        "then run django-tasks-db's worker over all queued tasks; repeat. SIGTERM or Ctrl+C "
+        "then run django-tasks-db's worker over all queued tasks; send the mails due and, every "
+        "REMINDER_INTERVAL_SECONDS, run the reminder pass; repeat. SIGTERM or Ctrl+C "
         "stops it after the current sheet, handing its chunk back to the queue."
     )
 
@@ -73,11 +75,13 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         worker.configure_signals()
+        notifications = NotificationDuty()
         logger.info("Book worker %r started (process %d)", worker_id, os.getpid())
         try:
             while worker.running:
                 recovery.recover_stalled_chunks(worker_id)
                 worker.run()
+                notifications.tick()
                 if once:
                     break
                 # Not interrupted by a signal: an idle worker stops within `interval`.
