@@ -43,8 +43,9 @@ DEMO_USERS = (
     ("admin", Role.ADMINISTRATOR, "ผู้ดูแล", "ระบบ"),
 )
 TWO_PLACES = Decimal("0.01")
-# About one report in ten is sent after its deadline.
+# About one report in ten is sent after its deadline; about three in four meet their target.
 LATE_SHARE = 0.1
+ON_TARGET_SHARE = 0.75
 BATCH = 2000
 
 
@@ -206,10 +207,14 @@ def current_fiscal_year(today: datetime.date | None = None) -> int:
 
 
 def demo_result(indicator: Indicator, template: pools.IndicatorTemplate, target: Decimal, rng) -> Decimal:
-    """A plausible result near ``target`` that its unit of measure allows (Indicator's
-    rules): whole numbers where the unit counts things, levels within 1-5, shares and
-    scores at most 100."""
-    result = target * Decimal(rng.randint(800, 1150)) / 1000
+    """A plausible result near ``target``, meeting it about three times in four, that its
+    unit of measure allows (Indicator's rules): whole numbers where the unit counts
+    things, levels within 1-5, shares and scores at most 100."""
+    meets = rng.random() < ON_TARGET_SHARE
+    above = rng.randint(1000, 1120) if meets else rng.randint(800, 990)  # per mille of target
+    if template.lower_is_better:
+        above = 2000 - above  # meeting a "lower is better" target means staying under it
+    result = target * Decimal(above) / 1000
     for ceiling in (indicator.result_maximum, template.maximum):
         if ceiling is not None:
             result = min(result, Decimal(ceiling))
