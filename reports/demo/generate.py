@@ -324,15 +324,17 @@ def quarter_records(indicator, template, planned, periods, today, rng) -> tuple[
             )
         )
         if accepted:
+            met = texts.meets_target(template, result, target)
             if quarter in (3, 4) and verification_quarter is None and rng.random() < 0.6:
                 verification_quarter = quarter
             scores.append(
                 AuditScore(
                     indicator=indicator,
                     quarter=quarter,
-                    score=Decimal(rng.choice((60, 70, 80, 90, 100, 100, 100))),
-                    criterion_1=Decimal(rng.choice((50, 75, 100, 100))),
-                    criterion_2=Decimal(rng.choice((50, 75, 100, 100))),
+                    # Auditors score a quarter that met its target higher.
+                    score=Decimal(rng.choice((90, 100, 100, 100) if met else (60, 70, 80))),
+                    criterion_1=Decimal(rng.choice((75, 100, 100) if met else (50, 75))),
+                    criterion_2=Decimal(rng.choice((75, 100, 100) if met else (50, 75))),
                     is_verification=quarter == verification_quarter,
                     scored_at=reviewed_at,
                 )
