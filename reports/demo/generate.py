@@ -8,6 +8,7 @@ results follow the indicators' unit-of-measure rules (``Indicator.check_result``
 
 import datetime
 import random
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators import thai
+from indicators.calendar import WorkingCalendar
 from indicators.models import (
     QUARTERS,
     CityDataSet,
@@ -28,6 +30,7 @@ from indicators.models import (
     StrategyNode,
     SupportingProject,
     UnitMembership,
+    working_calendar,
 )
 from reports.demo import pools, seed_sheet, texts
 from reports.models import AnnualSummary, AuditScore, QuarterReport
@@ -241,21 +244,29 @@ def at_office_hours(day: datetime.date, rng: random.Random) -> datetime.datetime
     )
 
 
-def submission_day(period: FiscalQuarter, today: datetime.date, rng: random.Random) -> datetime.date | None:
-    """The day a unit sent the quarter's report: after the quarter ended, mostly in the
-    ten days before the deadline, now and then up to ten days after it; before ``today``
-    (the demo is made during ``today``). None when no such day has come yet."""
+@dataclass
+class Timeline:
+    """A fiscal year's quarters as of ``today``, on the working calendar."""
+
+    periods: dict[int, FiscalQuarter]
+    today: datetime.date
+    calendar: WorkingCalendar
+
+
+def submission_day(period: FiscalQuarter, timeline: Timeline, rng: random.Random) -> datetime.date | None:
+    """The working day a unit sent the quarter's report: after the quarter ended, mostly
+    in the two weeks before the deadline, now and then in the two weeks after it; before
+    today (the demo is made during today). None when no such day has come yet."""
     first = thai.quarter_end(period.fiscal_year.year, period.quarter) + datetime.timedelta(days=1)
-    last = today - datetime.timedelta(days=1)
-    if first > last:
-        return None
+    last = timeline.today - datetime.timedelta(days=1)
     due = period.effective_due_date  # the deadline that counts (moved off a holiday)
-    if due < last and rng.random() < LATE_SHARE:
-        return min(due + datetime.timedelta(days=rng.randint(1, 10)), last)
-    earliest, latest = max(first, due - datetime.timedelta(days=10)), min(due, last)
-    if earliest > latest:
-        earliest = first
-    return earliest + datetime.timedelta(days=rng.randint(0, (latest - earliest).days))
+    two_weeks = datetime.timedelta(days=14)
+    late = texts.working_days(timeline.calendar, due + datetime.timedelta(days=1), min(due + two_weeks, last))
+    if late and rng.random() < LATE_SHARE:
+        return rng.choice(late)
+    in_time = texts.working_days(timeline.calendar, max(first, due - two_weeks), min(due, last))
+    in_time = in_time or texts.working_days(timeline.calendar, first, last)
+    return rng.choice(in_time) if in_time else None
 
 
 def generate(units_count: int, per_unit: int, years: int, today: datetime.date | None = None) -> int:
@@ -266,26 +277,29 @@ def generate(units_count: int, per_unit: int, years: int, today: datetime.date |
     units = ensure_units(units_count)
     leaves = ensure_strategy_tree()
     data_sets = ensure_city_data_sets()
+    calendar = working_calendar()
     created = 0
     for year in range(current - years + 1, current + 1):
         fiscal_year = ensure_fiscal_year(year)
         periods = {period.quarter: period for period in fiscal_year.quarters.select_related("fiscal_year")}
+        timeline = Timeline(periods, today, calendar)
         for unit in units:
             with transaction.atomic():
-                created += generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, periods, today)
+                created += generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, timeline)
     return created
 
 
-def quarter_records(indicator, template, planned, periods, today, rng) -> tuple[list, list]:
-    """The indicator's quarter reports and audit scores as of ``today``: ended quarters
+def quarter_records(indicator, template, planned, timeline: Timeline, rng) -> tuple[list, list]:
+    """The indicator's quarter reports and audit scores as of today: ended quarters
     reported (late exactly when sent after the deadline) and, once reviewed, accepted;
     the quarter under way sometimes a draft."""
+    today, calendar = timeline.today, timeline.calendar
     reports, scores = [], []
     verification_quarter = None
     year = indicator.fiscal_year.year
     reached = Decimal(0)
     for quarter, target in zip(QUARTERS, planned, strict=True):
-        period = periods[quarter]
+        period = timeline.periods[quarter]
         if thai.quarter_end(year, quarter) >= today:
             if thai.quarter_end(year, quarter) - datetime.timedelta(days=92) < today and rng.random() < 0.3:
                 reports.append(
@@ -293,19 +307,19 @@ def quarter_records(indicator, template, planned, periods, today, rng) -> tuple[
                         indicator=indicator,
                         quarter=quarter,
                         result=None,
-                        narrative=texts.draft_narrative(rng, template, year, quarter, today),
+                        narrative=texts.draft_narrative(rng, template, year, quarter, today, calendar),
                         status=QuarterReport.Status.DRAFT,
                     )
                 )
             continue
-        sent_on = submission_day(period, today, rng)
+        sent_on = submission_day(period, timeline, rng)
         if sent_on is None or (period.effective_due_date >= today and rng.random() < 0.4):
             continue  # reporting window still open: not reported yet
         result = demo_result(indicator, template, target, rng)
         if template.cumulative:
             result = reached = max(result, reached)
         submitted_at = at_office_hours(sent_on, rng)
-        reviewed_on = sent_on + datetime.timedelta(days=rng.randint(3, 30))
+        reviewed_on = calendar.add_working_days(sent_on, rng.randint(2, 20))
         # Auditors are still reviewing the latest reports.
         accepted = reviewed_on < today and (
             reviewed_on < today - datetime.timedelta(days=45) or rng.random() < 0.5
@@ -316,7 +330,7 @@ def quarter_records(indicator, template, planned, periods, today, rng) -> tuple[
                 indicator=indicator,
                 quarter=quarter,
                 result=result,
-                narrative=texts.quarter_narrative(rng, template, year, quarter, result, target),
+                narrative=texts.quarter_narrative(rng, template, year, quarter, result, target, calendar),
                 status=QuarterReport.Status.ACCEPTED if accepted else QuarterReport.Status.SUBMITTED,
                 submitted_at=submitted_at,
                 is_late=period.is_past_due(submitted_at),
@@ -375,7 +389,7 @@ def new_indicator(fiscal_year, unit, sequence, template, name, leaves, rng) -> I
     )
 
 
-def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, periods, today) -> int:
+def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, timeline: Timeline) -> int:
     existing = set(
         Indicator.objects.filter(fiscal_year=fiscal_year, org_unit=unit).values_list("code", flat=True)
     )
@@ -410,7 +424,7 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, periods, 
         )
         for quarter, target in zip(QUARTERS, planned, strict=True):
             targets.append(QuarterTarget(indicator=indicator, quarter=quarter, target=target))
-        quarter_reports, quarter_scores = quarter_records(indicator, template, planned, periods, today, rng)
+        quarter_reports, quarter_scores = quarter_records(indicator, template, planned, timeline, rng)
         reports += quarter_reports
         scores += quarter_scores
         year_end = [r.result for r in quarter_reports if r.quarter == 4 and r.result is not None]

@@ -10,6 +10,7 @@ import random
 from decimal import Decimal
 
 from indicators import thai
+from indicators.calendar import WorkingCalendar
 from reports.demo import pools
 from reports.demo.pools import IndicatorTemplate
 
@@ -34,6 +35,12 @@ def last_day_of_month(first_day: datetime.date) -> datetime.date:
     return following - datetime.timedelta(days=1)
 
 
+def working_days(calendar: WorkingCalendar, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The working days from ``start`` to ``end``, both included."""
+    days = (start + datetime.timedelta(days=offset) for offset in range((end - start).days + 1))
+    return [day for day in days if calendar.is_working_day(day)]
+
+
 def figure(template: IndicatorTemplate, value: Decimal) -> str:
     """A figure as a sentence reads it: "ร้อยละ 80", "1,200 ราย", "2,500,000 บาท"."""
     places = None if value == value.to_integral_value() else 2
@@ -51,9 +58,11 @@ def month_sentences(
     quarter: int,
     until: datetime.date,
     activities: list[str],
+    calendar: WorkingCalendar,
 ) -> list[str]:
-    """One sentence per month of the quarter that has begun by ``until``, some with a
-    dated event on or before ``until``; consumes ``activities`` from the front."""
+    """One sentence per month of the quarter that has begun by ``until``, some with an
+    event dated on a working day on or before ``until``; consumes ``activities`` from
+    the front."""
     sentences = []
     for position, first_day in enumerate(months_of_quarter(fiscal_year, quarter)):
         if first_day > until:
@@ -63,9 +72,9 @@ def month_sentences(
         else:
             what = activities.pop(0)
         sentence = f"ในเดือน{month_and_year(first_day)} {what}"
-        if rng.random() < 0.5:
-            last = min(last_day_of_month(first_day), until)
-            day = first_day + datetime.timedelta(days=rng.randrange((last - first_day).days + 1))
+        days = working_days(calendar, first_day, min(last_day_of_month(first_day), until))
+        if days and rng.random() < 0.5:
+            day = rng.choice(days)
             event = rng.choice(pools.DATED_EVENTS).format(
                 date=thai.format_date(day), meeting=f"{quarter}/{fiscal_year}"
             )
@@ -81,12 +90,13 @@ def quarter_narrative(
     quarter: int,
     result: Decimal,
     target: Decimal,
+    calendar: WorkingCalendar,
 ) -> str:
     """A submitted quarter's report: what was done month by month, the quarter's figures
     against the target, and whether that is on target. Written after the quarter ended."""
     activities = rng.sample(pools.ACTIVITIES[template.theme], len(pools.ACTIVITIES[template.theme]))
     quarter_end = thai.quarter_end(fiscal_year, quarter)
-    sentences = month_sentences(rng, template, fiscal_year, quarter, quarter_end, activities)
+    sentences = month_sentences(rng, template, fiscal_year, quarter, quarter_end, activities, calendar)
     done = activities[: rng.randint(2, len(activities))]
     sentences.append(
         "ผลการดำเนินงานในไตรมาสนี้ ดังนี้ "
@@ -107,11 +117,16 @@ def quarter_narrative(
 
 
 def draft_narrative(
-    rng: random.Random, template: IndicatorTemplate, fiscal_year: int, quarter: int, today: datetime.date
+    rng: random.Random,
+    template: IndicatorTemplate,
+    fiscal_year: int,
+    quarter: int,
+    today: datetime.date,
+    calendar: WorkingCalendar,
 ) -> str:
     """A draft of the quarter under way: the months begun so far, nothing after ``today``."""
     activities = rng.sample(pools.ACTIVITIES[template.theme], len(pools.ACTIVITIES[template.theme]))
-    sentences = month_sentences(rng, template, fiscal_year, quarter, today, activities)
+    sentences = month_sentences(rng, template, fiscal_year, quarter, today, activities, calendar)
     return " ".join([*sentences, pools.DRAFT_END])
 
 

@@ -215,6 +215,8 @@ def test_every_date_a_narrative_mentions_lies_in_its_quarter_and_before_it_was_w
             )
             mentioned = datetime.date(year_be - 543, month, int(day or 1))
             assert mentioned <= written, (written, report.narrative)
+            if day:  # a meeting or a visit: on a weekday
+                assert mentioned.weekday() < 5, (mentioned, report.narrative)
 
 
 def test_late_exactly_when_sent_after_the_deadline_and_never_in_the_future(generated):
@@ -230,9 +232,11 @@ def test_late_exactly_when_sent_after_the_deadline_and_never_in_the_future(gener
         sent_on = timezone.localdate(report.submitted_at)
         assert report.is_late == (sent_on > deadlines[year, report.quarter]), (sent_on, report.is_late)
         assert quarter_last_day(year, report.quarter) < sent_on < today
+        assert sent_on.weekday() < 5, sent_on  # offices are closed at weekends
         if report.reviewed_at is not None:
+            reviewed_on = timezone.localdate(report.reviewed_at)
             assert report.submitted_at < report.reviewed_at
-            assert timezone.localdate(report.reviewed_at) < today
+            assert reviewed_on < today and reviewed_on.weekday() < 5
     late = sum(r.is_late for r in sent)
     if today == datetime.date(2026, 11, 27):  # a year and a quarter of reports
         assert 0 < late < len(sent) / 4
