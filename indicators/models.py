@@ -511,3 +511,6 @@ register(
     m2m_fields=["groups", "user_permissions"],
 )
 register(Group, app="indicators", records_class=AccountHistory, m2m_fields=["permissions"])
+
+# The audit log's model lives in its own module (indicators/audit.py).
+from indicators.audit import AuditEvent  # noqa: E402, F401

@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from indicators import exchange_views
 from indicators import views as indicator_views
-from kpi_portal import session_views, two_factor_views
+from kpi_portal import health, session_views, two_factor_views
 from reports import book_views, dashboard_views, workflow_views
 from reports import views as report_views
 
@@ -77,4 +77,6 @@ urlpatterns = [
     # One door in: the admin's own sign-in page sends people to the portal's (with its second factor).
     path("admin/login/", two_factor_views.admin_login),
     path("admin/", admin.site.urls),
+    path("health/", health.serving, name="health"),
+    path("health/background/", health.background, name="health_background"),
 ]

@@ -37,7 +37,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from weasyprint import HTML
 
-from reports import thai_breaks
+from reports import thai_breaks, workers
 from reports.models import Book, BookChunk, SheetRender
 from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
 from reports.sheet import build_sheet, sheet_queryset
@@ -216,6 +216,7 @@ def render_claimed_chunk(chunk_id: int, worker: str) -> str:
             render, was_reused = render_sheet(indicator, existing)
             render_ids.append(render.pk)
             reused += was_reused
+        workers.beat(worker)
         still_ours = BookChunk.objects.filter(
             pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
         ).update(

@@ -307,3 +307,23 @@ class BookChunk(models.Model):
 
     def __str__(self):
         return f"{self.book_id}/{self.index}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A book worker's sign of life, written at every poll and task (reports.workers).
+    The health check (/health/background/) reads it; a worker that stops cleanly
+    removes its row, a killed one leaves it to grow old."""
+
+    worker = models.CharField(_("worker"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process"))
+    started_at = models.DateTimeField(_("started at"))
+    beat_at = models.DateTimeField(_("last sign of life"), db_index=True)
+
+    class Meta:
+        ordering = ["worker"]
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return self.worker
