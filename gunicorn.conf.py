@@ -15,8 +15,13 @@ Every figure comes from the environment (deploy/kpi-portal.env.example lists the
   warm-up below makes worthwhile: the first PDF a worker serves is as fast as the next.
 - Timeouts: a request may take ``GUNICORN_TIMEOUT`` seconds (60; a long sheet's PDF
   takes a few seconds, books are built by the book workers, never in a request);
-  ``graceful_timeout`` 30 s for requests in flight when a worker is told to stop;
-  keep-alive 5 s behind the reverse proxy.
+  ``graceful_timeout`` 30 s for requests in flight when a worker is told to stop.
+- No keep-alive (``GUNICORN_KEEPALIVE`` 0): each connection carries one request. nginx
+  keeps the browsers' connections open; between nginx and gunicorn (loopback or a LAN) a
+  new connection costs little. With keep-alive, a worker that is restarted (a deploy,
+  ``max_requests``) closes its idle kept-alive connections, and a request sent on one at
+  that moment fails with "connection closed without response": the load test saw exactly
+  that, twice per restart. Without it a stopping worker only finishes what it has.
 - Workers are replaced after ``max_requests`` (2,000, with jitter so that they do not
   all restart together): a slow leak in a library cannot grow for weeks.
 - Logs: gunicorn's own to standard error; one JSON line per request comes from the
@@ -35,7 +40,7 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
