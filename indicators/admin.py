@@ -79,12 +79,12 @@ class FiscalQuarterAdmin(HistoryAdmin):
 
     @admin.action(description=_("Lock the selected quarters (no more changes by units)"))
     def lock_quarters(self, request, queryset):
-        count = sum(set_quarter_lock(period, request.user, locked=True) for period in queryset)
+        count = sum(set_quarter_lock(period, request.user, True, request=request) for period in queryset)
         self.message_user(request, _("%(count)d quarters locked.") % {"count": count})
 
     @admin.action(description=_("Unlock the selected quarters"))
     def unlock_quarters(self, request, queryset):
-        count = sum(set_quarter_lock(period, request.user, locked=False) for period in queryset)
+        count = sum(set_quarter_lock(period, request.user, False, request=request) for period in queryset)
         self.message_user(request, _("%(count)d quarters unlocked.") % {"count": count})
 
 
@@ -237,7 +237,11 @@ class IndicatorAdmin(HistoryAdmin):
             upload = form.cleaned_data["file"]
             try:
                 result = exchange.import_file(
-                    upload, upload.name, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                    upload,
+                    upload.name,
+                    user=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    request=request,
                 )
             except exchange.ImportFileError as error:
                 form.add_error("file", str(error))

@@ -102,7 +102,7 @@ from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, SHEET_MAIN
 from openpyxl.xml.functions import fromstring, iterparse
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from indicators import thai
+from indicators import audit, thai
 from indicators.models import QUARTERS, FiscalYear, Indicator, OrgUnit, QuarterTarget, StrategyNode
 from reports.models import AuditScore, QuarterReport
 
@@ -1122,21 +1122,36 @@ class ImportResult:
         return text
 
 
-def import_file(file, name: str, user=None, dry_run: bool = False) -> ImportResult:
+def import_file(file, name: str, user=None, dry_run: bool = False, request=None) -> ImportResult:
     """Validate the whole file, then import every row or none.
 
     Raises ImportFileError when the file itself cannot be read; errors in rows
-    and cells come back in ``result.errors`` (and nothing is written)."""
+    and cells come back in ``result.errors`` (and nothing is written). An import
+    (not a dry run) is written to the audit log: who, the file's name, the counts."""
     plan = validate(read_table(file, name))
     if plan.errors:
-        return ImportResult(errors=plan.errors, rows=len(plan.rows))
-    with transaction.atomic():
-        reason = CONTROL_CHARACTER.sub("", f"import {Path(name).name}")[:100]
-        result = write(plan, user, reason=reason)
-        if dry_run:
-            transaction.set_rollback(True)
-            result.dry_run = True
+        result = ImportResult(errors=plan.errors, rows=len(plan.rows))
+    else:
+        with transaction.atomic():
+            reason = CONTROL_CHARACTER.sub("", f"import {Path(name).name}")[:100]
+            result = write(plan, user, reason=reason)
+            if dry_run:
+                transaction.set_rollback(True)
+                result.dry_run = True
+    if not dry_run:
+        audit.record(
+            audit.AuditEvent.Kind.IMPORTED,
+            request=request,
+            user=user,
+            file=CONTROL_CHARACTER.sub("", Path(name).name)[:200],
+            imported=result.ok,
+            errors=len(result.errors),
+            **{key: getattr(result, key) for key in COUNTS},
+        )
     return result
+
+
+COUNTS = ("rows", "created", "updated", "unchanged", "targets_created", "targets_updated", "targets_deleted")
 
 
 def write(plan: Plan, user, reason: str) -> ImportResult:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from indicators import audit
 from indicators.models import FiscalQuarter, Indicator
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
@@ -199,8 +200,9 @@ def shortened(text: str, limit: int) -> str:
 
 
 @transaction.atomic
-def reopen_report(report: QuarterReport, user, reason: str) -> None:
-    """An administrator hands an accepted report back to its unit, saying why."""
+def reopen_report(report: QuarterReport, user, reason: str, request=None) -> None:
+    """An administrator hands an accepted report back to its unit, saying why (also
+    written to the audit log)."""
     claimed = QuarterReport.objects.filter(pk=report.pk, status=QuarterReport.Status.ACCEPTED).update(
         version=report.version + 1
     )
@@ -214,13 +216,22 @@ def reopen_report(report: QuarterReport, user, reason: str) -> None:
     # history's change-reason column holds 100 characters.
     report._change_reason = shortened(reason, 100)
     report.save()
+    audit.record(
+        audit.AuditEvent.Kind.REPORT_REOPENED,
+        request=request,
+        user=user,
+        indicator=report.indicator.full_code,
+        fiscal_year=report.indicator.fiscal_year.year,
+        quarter=report.quarter,
+        reason=shortened(reason, 500),
+    )
 
 
 @transaction.atomic
-def set_quarter_lock(period: FiscalQuarter, user, locked: bool) -> bool:
+def set_quarter_lock(period: FiscalQuarter, user, locked: bool, request=None) -> bool:
     """Lock or unlock a quarter, ``user`` recorded in its history (an unlock clears
-    ``locked_by``: the history keeps who locked it). Locking a locked quarter keeps who
-    locked it first and when; returns whether anything changed."""
+    ``locked_by``: the history keeps who locked it) and in the audit log. Locking a
+    locked quarter keeps who locked it first and when; returns whether anything changed."""
     period.refresh_from_db(from_queryset=FiscalQuarter.objects.select_for_update())
     if period.is_locked == locked:
         return False
@@ -228,4 +239,11 @@ def set_quarter_lock(period: FiscalQuarter, user, locked: bool) -> bool:
     period.locked_by = user if locked else None
     period._history_user = user
     period.save(update_fields=["locked_at", "locked_by"])
+    audit.record(
+        audit.AuditEvent.Kind.QUARTER_LOCKED if locked else audit.AuditEvent.Kind.QUARTER_UNLOCKED,
+        request=request,
+        user=user,
+        fiscal_year=period.fiscal_year.year,
+        quarter=period.quarter,
+    )
     return True

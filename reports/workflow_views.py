@@ -387,7 +387,7 @@ def quarter_reopen(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
             messages.error(request, error.messages[0])
     else:
         try:
-            services.reopen_report(report, request.user, form.cleaned_data["reason"])
+            services.reopen_report(report, request.user, form.cleaned_data["reason"], request=request)
         except services.ReportError:
             messages.error(request, _("Only an accepted quarter can be reopened."))
         else:

@@ -163,7 +163,8 @@ EXPECTED |= {
     "indicator_import_template_xlsx": ((), {}, TEMPLATE_READERS),
     "indicator_import_template_csv": ((), {}, TEMPLATE_READERS),
 }
-NOT_WALKED = {"login", "logout", "set_language", "session_keepalive"}
+# Open to everyone, signed in or not: tested on their own (tests/test_health.py for the health endpoints).
+NOT_WALKED = {"login", "logout", "set_language", "session_keepalive", "health", "health_background"}
 
 
 def test_every_url_pattern_is_walked():

@@ -1,10 +1,12 @@
 """The audit log: sign-ins, failures, lockouts, two-step failures and refusals are
 written by the code paths that do them; administrators read it, nobody changes it."""
 
+import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -179,3 +181,85 @@ def test_old_entries_are_pruned_after_the_retention(settings):
     assert AuditEvent.objects.count() == 2
     call_command("prune_audit_log", verbosity=0)
     assert list(AuditEvent.objects.all()) == [recent]
+
+
+def test_an_import_through_the_admin_is_written_with_the_file_and_counts(client):
+    from tests.test_import_export import good_rows, make_registry, xlsx_bytes
+
+    make_registry()
+    admin = make_user("importer", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    upload = SimpleUploadedFile("ตัวชี้วัด ปี 2568.xlsx", xlsx_bytes(good_rows()))
+    response = client.post(reverse("admin:indicators_indicator_import"), {"file": upload})
+    assert response.status_code == 302
+    (event,) = AuditEvent.objects.filter(kind=Kind.IMPORTED)
+    assert (event.user, event.path) == (admin, reverse("admin:indicators_indicator_import"))
+    rows = len(good_rows())
+    assert event.detail == {
+        "file": "ตัวชี้วัด ปี 2568.xlsx",
+        "imported": True,
+        "errors": 0,
+        "rows": rows,
+        "created": rows,
+        "updated": 0,
+        "unchanged": 0,
+        "targets_created": event.detail["targets_created"],
+        "targets_updated": 0,
+        "targets_deleted": 0,
+    }
+    assert event.detail["targets_created"] > 0
+
+
+def test_a_refused_import_from_the_command_line_is_written_and_a_dry_run_is_not(tmp_path):
+    from tests.test_import_export import csv_bytes, good_rows, make_registry
+
+    make_registry()
+    rows = good_rows()
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes(rows))
+    call_command("import_indicators", str(good), dry_run=True, stdout=io.StringIO())
+    assert not AuditEvent.objects.exists()
+    rows[0]["fiscal_year"] = "2400"  # unknown: the whole file is refused
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes(rows))
+    with pytest.raises(CommandError):
+        call_command("import_indicators", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
+    (event,) = AuditEvent.objects.all()
+    assert (event.kind, event.user, event.ip_address) == (Kind.IMPORTED, None, None)
+    assert event.detail["file"] == "bad.csv" and event.detail["imported"] is False
+    assert event.detail["errors"] >= 1 and event.detail["created"] == 0
+
+
+def test_locks_unlocks_and_reopenings_are_written(client):
+    from indicators.models import FiscalQuarter
+    from tests.factories import make_fiscal_year, make_indicator, make_report
+
+    year = make_fiscal_year(2568)
+    quarter = FiscalQuarter.objects.create(fiscal_year=year, quarter=2, due_date="2025-04-15")
+    admin = make_user("admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    changelist = reverse("admin:indicators_fiscalquarter_changelist")
+    client.post(
+        changelist, {"action": "lock_quarters", "_selected_action": [quarter.pk]}, REMOTE_ADDR="192.0.2.5"
+    )
+    client.post(changelist, {"action": "lock_quarters", "_selected_action": [quarter.pk]})  # already: nothing
+    client.post(changelist, {"action": "unlock_quarters", "_selected_action": [quarter.pk]})
+    events = AuditEvent.objects.exclude(kind=Kind.SIGNED_IN).order_by("pk")
+    assert [(e.kind, e.user, e.detail) for e in events] == [
+        (Kind.QUARTER_LOCKED, admin, {"fiscal_year": 2568, "quarter": 2}),
+        (Kind.QUARTER_UNLOCKED, admin, {"fiscal_year": 2568, "quarter": 2}),
+    ]
+    assert events[0].ip_address == "192.0.2.5"
+
+    indicator = make_indicator(year, make_unit("5016"), code="0685")
+    make_report(indicator, 2, "10", "ผลงาน", status="accepted")
+    response = client.post(reverse("quarter_reopen", args=[indicator.pk, 2]), {"reason": "ขอให้แก้ตัวเลข"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(kind=Kind.REPORT_REOPENED)
+    assert (event.user, event.path) == (admin, reverse("quarter_reopen", args=[indicator.pk, 2]))
+    assert event.detail == {
+        "indicator": indicator.full_code,
+        "fiscal_year": 2568,
+        "quarter": 2,
+        "reason": "ขอให้แก้ตัวเลข",
+    }
