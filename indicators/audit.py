@@ -61,11 +61,13 @@ def record(kind: str, *, request=None, user=None, username: str = "", **detail) 
             user = request_user
     if user is not None and not username:
         username = user.get_username()
-    event = AuditEvent(kind=kind, user=user, username=str(username)[:150], detail=detail)
+    # PostgreSQL refuses NUL in text: whatever a client managed to send, the entry is written.
+    username = str(username).replace("\x00", "")
+    event = AuditEvent(kind=kind, user=user, username=username[:150], detail=detail)
     if request is not None:
         # Set by kpi_portal.request_id.RequestIdMiddleware (which knows the trusted proxies).
         event.ip_address = getattr(request, "client_address", None) or request.META.get("REMOTE_ADDR") or None
         event.request_id = getattr(request, "request_id", "")[:128]
-        event.path = request.path[:300]
+        event.path = request.path.replace("\x00", "")[:300]
     event.save()
     return event

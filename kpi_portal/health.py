@@ -10,23 +10,24 @@ in JSON, without signing in, and tell nothing secret: a library check's message
 kind ("Unavailable"); the portal's own checks say what they found in words.
 """
 
-import asyncio
 import dataclasses
+import logging
 from datetime import timedelta
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django_tasks_db.models import DBTaskResult
 from health_check.base import HealthCheck
 from health_check.checks import Database, Storage
-from health_check.exceptions import ServiceUnavailable, ServiceWarning
-from health_check.views import HealthCheckView
+from health_check.exceptions import HealthCheckException, ServiceUnavailable, ServiceWarning
 
 from reports.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 # A worker that stopped beating longer ago than this is forgotten (not a warning any more).
 FORGET_DEAD_WORKERS_AFTER = timedelta(hours=1)
@@ -41,8 +42,10 @@ class TaskQueue(HealthCheck):
     """The oldest task waiting for a worker: a warning past HEALTH_QUEUE_WARNING_SECONDS,
     unavailable past HEALTH_QUEUE_MAX_SECONDS."""
 
-    async def run(self):
-        oldest = await sync_to_async(self.oldest_waiting, thread_sensitive=True)()
+    def run(self):
+        oldest = (
+            DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        )
         if oldest is None:
             return
         waited = timezone.now() - oldest
@@ -51,20 +54,15 @@ class TaskQueue(HealthCheck):
         if waited > timedelta(seconds=settings.HEALTH_QUEUE_WARNING_SECONDS):
             raise ServiceWarning(f"the oldest waiting task has waited {minutes(waited)}")
 
-    @staticmethod
-    def oldest_waiting():
-        return (
-            DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-        )
-
 
 @dataclasses.dataclass
 class BookWorkers(HealthCheck):
     """At least one book worker alive (a heartbeat within HEALTH_WORKER_MAX_SECONDS); a
     warning when a worker stopped beating without stopping cleanly (killed, lost)."""
 
-    async def run(self):
-        beats = await sync_to_async(self.recent_beats, thread_sensitive=True)()
+    def run(self):
+        since = timezone.now() - FORGET_DEAD_WORKERS_AFTER
+        beats = WorkerHeartbeat.objects.filter(beat_at__gte=since).values_list("worker", "beat_at")
         threshold = timezone.now() - timedelta(seconds=settings.HEALTH_WORKER_MAX_SECONDS)
         alive = [name for name, beat_at in beats if beat_at >= threshold]
         silent = [name for name, beat_at in beats if beat_at < threshold]
@@ -73,37 +71,49 @@ class BookWorkers(HealthCheck):
         if silent:
             raise ServiceWarning(f"{len(alive)} worker(s) running; silent: {', '.join(sorted(silent))}")
 
-    @staticmethod
-    def recent_beats():
-        since = timezone.now() - FORGET_DEAD_WORKERS_AFTER
-        return list(WorkerHeartbeat.objects.filter(beat_at__gte=since).values_list("worker", "beat_at"))
-
 
 OWN_CHECKS = (TaskQueue, BookWorkers)
 NAMES = {Database: "database", Storage: "storage", TaskQueue: "task_queue", BookWorkers: "book_workers"}
 
 
-@method_decorator(login_not_required, name="dispatch")
-class HealthView(HealthCheckView):
-    """JSON only (no HTML, feeds or metrics), with the portal's status codes."""
+def run_check(check: HealthCheck) -> HealthCheckException | None:
+    """The check's error, or None. Run in the request's own thread: django-health-check's
+    view is asynchronous (an event loop and an executor per request under WSGI), more
+    machinery than four quick checks need."""
+    try:
+        check.run()
+    except HealthCheckException as error:
+        logger.warning("Health check %r: %s", check, error, exc_info=not isinstance(check, OWN_CHECKS))
+        return error
+    except Exception:
+        logger.exception("Health check %r failed unexpectedly", check)
+        return HealthCheckException("unknown error")
+    return None
 
-    async def get(self, request, *args, **kwargs):
-        with self.get_executor() as executor:
-            self.results = await asyncio.gather(*(check.get_result(executor) for check in self.get_checks()))
-        checks, unavailable, warning = {}, False, False
-        for result in self.results:
-            name = NAMES.get(type(result.check), type(result.check).__name__)
-            error = result.error
+
+def health_view(checks):
+    @login_not_required
+    @never_cache
+    @require_safe
+    def view(request: HttpRequest) -> JsonResponse:
+        results, unavailable, warning = {}, False, False
+        for check_class in checks:
+            check = check_class()
+            error = run_check(check)
+            name = NAMES[check_class]
             if error is None:
-                checks[name] = "ok"
+                results[name] = "ok"
                 continue
             is_warning = isinstance(error, ServiceWarning)
             warning |= is_warning
             unavailable |= not is_warning
-            checks[name] = str(error) if isinstance(result.check, OWN_CHECKS) else error.message_type
+            # A library check's message may name a host or a database: only its kind is shown.
+            results[name] = str(error) if isinstance(check, OWN_CHECKS) else error.message_type
         status = "unavailable" if unavailable else "warning" if warning else "ok"
-        return JsonResponse({"status": status, "checks": checks}, status=503 if unavailable else 200)
+        return JsonResponse({"status": status, "checks": results}, status=503 if unavailable else 200)
+
+    return view
 
 
-serving = HealthView.as_view(checks=[Database, Storage])
-background = HealthView.as_view(checks=[Database, TaskQueue, BookWorkers])
+serving = health_view([Database, Storage])
+background = health_view([Database, TaskQueue, BookWorkers])
