@@ -3,6 +3,10 @@
 Roles are Django groups (see ``Role``); unit staff are tied to their units by
 ``UnitMembership``. Outsiders get 404 (they may not even know an object
 exists); people who may see but not do get 403.
+
+Each capability is named once, on ``Principal``; views check it and templates read
+it from the context's ``who`` (indicators.context_processors). Who may read what is a
+queryset (``visible_indicators``, ``visible_units``): views fetch objects through it.
 """
 
 from dataclasses import dataclass
@@ -11,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from indicators.models import Indicator, Role
+from indicators.models import Indicator, OrgUnit, Role
 
 READ_ALL_ROLES = {Role.AUDITOR, Role.EXECUTIVE, Role.ADMINISTRATOR}
 
@@ -23,10 +27,6 @@ class Principal:
     roles: frozenset
     unit_ids: frozenset
     is_superuser: bool
-
-    @property
-    def reads_everything(self):
-        return self.is_superuser or bool(self.roles & READ_ALL_ROLES)
 
     @property
     def is_unit_staff(self):
@@ -44,12 +44,40 @@ class Principal:
     def is_administrator(self):
         return self.is_superuser or Role.ADMINISTRATOR in self.roles
 
+    @property
+    def reads_everything(self):
+        """Every unit's indicators, the dashboard: auditors, executives, administrators."""
+        return self.is_superuser or bool(self.roles & READ_ALL_ROLES)
+
+    @property
+    def may_review(self):
+        """Score, accept and return submitted quarters: auditors only. Administrators
+        administer (and reopen accepted quarters); they do not review."""
+        return self.is_auditor
+
+    @property
+    def may_reopen(self):
+        """Hand an accepted quarter back to its unit, saying why."""
+        return self.is_administrator
+
+    @property
+    def may_see_history(self):
+        """Who changed which target, result, narrative, score or status."""
+        return self.is_auditor or self.is_administrator
+
+    @property
+    def may_order_books(self):
+        """Order books (many sheets in one PDF) and read those of others."""
+        return self.is_executive or self.is_administrator
+
+    @property
+    def may_administer(self):
+        """The registry (imports, deadlines, locks) and everyone's books."""
+        return self.is_administrator
+
     def reports_for(self, indicator: Indicator) -> bool:
         """Unit staff enter reports for their own units' indicators."""
         return self.is_unit_staff and indicator.org_unit_id in self.unit_ids
-
-    def can_see(self, indicator: Indicator) -> bool:
-        return self.reads_everything or indicator.org_unit_id in self.unit_ids
 
 
 def principal(user) -> Principal:
@@ -69,16 +97,26 @@ def principal(user) -> Principal:
     return result
 
 
-def visible_indicators(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The indicators ``user`` may read: everything for auditors, executives and
-    administrators; their own units' for unit staff; nothing otherwise."""
-    queryset = Indicator.objects.all() if queryset is None else queryset
+def visible_to(user, queryset: QuerySet, unit_field: str) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may read, its unit found at ``unit_field``:
+    everything for auditors, executives and administrators; their own units' for unit
+    staff; nothing otherwise."""
     who = principal(user)
     if who.reads_everything:
         return queryset
     if who.unit_ids:
-        return queryset.filter(org_unit_id__in=who.unit_ids)
+        return queryset.filter(**{f"{unit_field}__in": who.unit_ids})
     return queryset.none()
+
+
+def visible_indicators(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The indicators ``user`` may read."""
+    return visible_to(user, Indicator.objects.all() if queryset is None else queryset, "org_unit_id")
+
+
+def visible_units(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The units whose pages ``user`` may read."""
+    return visible_to(user, OrgUnit.objects.all() if queryset is None else queryset, "pk")
 
 
 def get_indicator_for_user(user, pk: int, queryset: QuerySet | None = None) -> Indicator:

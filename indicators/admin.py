@@ -8,8 +8,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators import exchange
-from indicators.exchange_views import ImportForm
+from indicators.exchange.columns import BY_KEY, IMPORT_COLUMNS
+from indicators.exchange.forms import ImportForm
+from indicators.exchange.load import import_file
+from indicators.exchange.read import ImportFileError
 from indicators.models import (
     CityDataSet,
     FiscalQuarter,
@@ -21,8 +23,6 @@ from indicators.models import (
     SupportingProject,
     UnitMembership,
 )
-from reports.models import AnnualSummary, AuditScore, QuarterReport
-from reports.services import set_quarter_lock
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -79,12 +79,12 @@ class FiscalQuarterAdmin(HistoryAdmin):
 
     @admin.action(description=_("Lock the selected quarters (no more changes by units)"))
     def lock_quarters(self, request, queryset):
-        count = sum(set_quarter_lock(period, request.user, True, request=request) for period in queryset)
+        count = sum(period.lock(request.user, request=request) for period in queryset)
         self.message_user(request, _("%(count)d quarters locked.") % {"count": count})
 
     @admin.action(description=_("Unlock the selected quarters"))
     def unlock_quarters(self, request, queryset):
-        count = sum(set_quarter_lock(period, request.user, False, request=request) for period in queryset)
+        count = sum(period.unlock(request.user, request=request) for period in queryset)
         self.message_user(request, _("%(count)d quarters unlocked.") % {"count": count})
 
 
@@ -128,36 +128,6 @@ class SupportingProjectInline(admin.TabularInline):
     extra = 0
 
 
-class QuarterReportInline(ShownNotChanged, admin.StackedInline):
-    model = QuarterReport
-    extra = 0
-    fields = [
-        "quarter",
-        "result",
-        "status",
-        "version",
-        "narrative",
-        "is_late",
-        "return_comment",
-        "updated_by",
-    ]
-
-
-class AuditScoreInline(ShownNotChanged, admin.TabularInline):
-    model = AuditScore
-    extra = 0
-    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment", "auditor"]
-
-
-class AnnualSummaryInline(admin.StackedInline):
-    """Written here only (no page of the portal writes it): who wrote it is the admin user."""
-
-    model = AnnualSummary
-    extra = 0
-    fields = ["text", "updated_by"]
-    readonly_fields = ["updated_by"]
-
-
 IMPORT_ERRORS_SHOWN = 1000  # the command lists them all
 
 
@@ -176,13 +146,8 @@ class IndicatorAdmin(HistoryAdmin):
     search_fields = ["code", "name", "org_unit__code", "org_unit__name"]
     list_select_related = ["org_unit", "fiscal_year"]
     autocomplete_fields = ["org_unit", "strategy_node", "city_data_sets"]
-    inlines = [
-        QuarterTargetInline,
-        QuarterReportInline,
-        AuditScoreInline,
-        AnnualSummaryInline,
-        SupportingProjectInline,
-    ]
+    # The reports app adds the quarters' reports, scores and summary (reports/admin.py).
+    inlines = [QuarterTargetInline, SupportingProjectInline]
     fieldsets = [
         (None, {"fields": ["fiscal_year", "org_unit", "code", "sequence", "agreement_ref", "name"]}),
         (
@@ -206,15 +171,6 @@ class IndicatorAdmin(HistoryAdmin):
     def full_code(self, obj):
         return obj.full_code
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not AnnualSummary:
-            return super().save_formset(request, form, formset, change)
-        for summary in formset.save(commit=False):
-            summary.updated_by = request.user
-            summary.save()
-        for summary in formset.deleted_objects:
-            summary.delete()
-
     def get_urls(self):
         # Before the model's own URLs, whose "<path:object_id>/" would take "import/".
         return [
@@ -227,7 +183,7 @@ class IndicatorAdmin(HistoryAdmin):
         ]
 
     def import_view(self, request):
-        """Import indicators and quarter targets from .xlsx or .csv (indicators/exchange.py):
+        """Import indicators and quarter targets from .xlsx or .csv (indicators/exchange/):
         every row is checked first; with any error nothing is imported and all are listed."""
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
@@ -236,21 +192,21 @@ class IndicatorAdmin(HistoryAdmin):
         if form.is_bound and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = exchange.import_file(
+                result = import_file(
                     upload,
                     upload.name,
                     user=request.user,
                     dry_run=form.cleaned_data["dry_run"],
                     request=request,
                 )
-            except exchange.ImportFileError as error:
+            except ImportFileError as error:
                 form.add_error("file", str(error))
             else:
                 if result.ok and not result.dry_run:
                     self.message_user(request, result.summary(), messages.SUCCESS)
                     return redirect("admin:indicators_indicator_changelist")
         errors = result.errors if result else []
-        labels = {column.key: column.heading() for column in exchange.COLUMNS}
+        labels = {key: column.heading() for key, column in BY_KEY.items()}
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import indicators from Excel or CSV"),
@@ -259,7 +215,7 @@ class IndicatorAdmin(HistoryAdmin):
             "result": result,
             "errors": [(error, labels.get(error.column, "")) for error in errors[:IMPORT_ERRORS_SHOWN]],
             "hidden_errors": max(0, len(errors) - IMPORT_ERRORS_SHOWN),
-            "columns": [(column, labels[column.key], column.help()) for column in exchange.IMPORT_COLUMNS],
+            "columns": [(column, labels[column.key], column.help()) for column in IMPORT_COLUMNS],
         }
         return TemplateResponse(request, "admin/indicators/indicator/import.html", context)
 

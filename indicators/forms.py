@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from indicators import thai
-from indicators.models import QUARTERS, FiscalYear, Indicator, OrgUnit, QuarterProgress, StrategyNode
+from indicators.models import FiscalYear, Indicator, OrgUnit, StrategyNode
 
 
 class StrategyChoiceField(forms.ModelChoiceField):
@@ -17,7 +17,8 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class IndicatorFilterForm(forms.Form):
-    """The indicator list's filters, all optional; an unknown value shows its error, lists nothing."""
+    """The registry's filters of indicators, all optional; an unknown value shows its error,
+    lists nothing. (The indicator list adds progress in a quarter: reports/filters.py.)"""
 
     q = forms.CharField(label=_("Search name or code"), required=False, max_length=200)
     year = forms.ModelChoiceField(
@@ -46,30 +47,12 @@ class IndicatorFilterForm(forms.Form):
         choices=[("", _("All types")), *Indicator.Type.choices],
         required=False,
     )
-    quarter = forms.TypedChoiceField(
-        label=_("Quarter"),
-        choices=[("", _("All quarters")), *((q, q) for q in QUARTERS)],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    progress = forms.ChoiceField(
-        label=_("Progress in the quarter"),
-        choices=[("", _("Any progress")), *QuarterProgress.choices],
-        required=False,
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
-
-    def clean(self):
-        data = super().clean()
-        if data.get("progress") and not data.get("quarter"):
-            self.add_error("quarter", _("Choose the quarter whose progress to filter by."))
-        return data
 
     def filter(self, queryset):
         if not self.is_valid():
@@ -83,9 +66,4 @@ class IndicatorFilterForm(forms.Form):
             queryset = queryset.under_strategy(data["strategy"])
         if data["type"]:
             queryset = queryset.filter(indicator_type=data["type"])
-        if data["quarter"]:
-            # Annotated even without a progress filter: the list then shows each one's progress.
-            queryset = queryset.with_quarter_progress(data["quarter"])
-            if data["progress"]:
-                queryset = queryset.progress(data["progress"])
         return queryset.search(data["q"])

@@ -1,20 +1,24 @@
 """The indicator registry, kept by administrators."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import BooleanField, Case, CharField, F, FilteredRelation, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db import models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
-from indicators import thai
+from indicators import audit, thai
+
+# The audit log's model lives in its own module; imported here, Django registers it.
+from indicators.audit import AuditEvent  # noqa: F401
 
 QUARTERS = (1, 2, 3, 4)
 QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
@@ -45,14 +49,6 @@ class FiscalYear(models.Model):
 
     def __str__(self):
         return str(self.year)
-
-    @property
-    def start_date(self):
-        return thai.fiscal_year_bounds(self.year)[0]
-
-    @property
-    def end_date(self):
-        return thai.fiscal_year_bounds(self.year)[1]
 
 
 class FiscalQuarter(models.Model):
@@ -91,6 +87,40 @@ class FiscalQuarter(models.Model):
     @property
     def is_locked(self):
         return self.locked_at is not None
+
+    def is_past_due(self, when=None) -> bool:
+        """Whether ``when`` (a date or an aware datetime; by default now) is after the deadline."""
+        if when is None or isinstance(when, datetime.datetime):
+            when = timezone.localdate(when)
+        return when > self.due_date
+
+    def lock(self, by, request=None) -> bool:
+        """Refuse every unit edit of the quarter from now, ``by`` recorded in its history
+        and the audit log. Locking a locked quarter keeps who locked it first and when.
+        Whether it changed."""
+        return self._set_lock(by, locked=True, request=request)
+
+    def unlock(self, by, request=None) -> bool:
+        """Lift the lock (clearing ``locked_by``: the history keeps who locked it)."""
+        return self._set_lock(by, locked=False, request=request)
+
+    @transaction.atomic
+    def _set_lock(self, by, locked: bool, request=None) -> bool:
+        self.refresh_from_db(from_queryset=FiscalQuarter.objects.select_for_update())
+        if self.is_locked == locked:
+            return False
+        self.locked_at = timezone.now() if locked else None
+        self.locked_by = by if locked else None
+        self._history_user = by
+        self.save(update_fields=["locked_at", "locked_by"])
+        audit.record(
+            audit.AuditEvent.Kind.QUARTER_LOCKED if locked else audit.AuditEvent.Kind.QUARTER_UNLOCKED,
+            request=request,
+            user=by,
+            fiscal_year=self.fiscal_year.year,
+            quarter=self.quarter,
+        )
+        return True
 
 
 class OrgUnit(models.Model):
@@ -184,17 +214,6 @@ class CityDataSet(models.Model):
         return f"{self.code} {self.name}"
 
 
-class QuarterProgress(models.TextChoices):
-    """Where an indicator stands in one quarter (see ``IndicatorQuerySet.with_quarter_progress``)."""
-
-    ON_TRACK = "on_track", _("on track")
-    BEHIND = "behind", _("behind target")
-    NO_TARGET = "no_target", _("no target to compare")
-    NOT_REPORTED = "not_reported", _("not yet reported")
-    # Overlaps the four above: a late indicator is also on track, behind, ... or not reported.
-    LATE = "late", _("late")
-
-
 class IndicatorQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("fiscal_year", "org_unit").order_by(
@@ -220,79 +239,11 @@ class IndicatorQuerySet(models.QuerySet):
             | Q(strategy_node__parent__parent__parent=node)
         )
 
-    def with_quarter_progress(self, quarter: int, today=None):
-        """Annotate each indicator with where it stands in ``quarter`` of its fiscal year,
-        computed in the database (three LEFT JOINs, each matching at most one row):
-
-        - ``quarter_status``, ``quarter_result``: its QuarterReport for the quarter, if any;
-        - ``quarter_target``: the QuarterTarget of the quarter; when missing, the annual
-          target for quarter 4 (the cumulative Q4 target is the annual one; a non-cumulative
-          target applies to every quarter), otherwise none;
-        - ``quarter_due``: the quarter's reporting deadline (FiscalQuarter.due_date);
-        - ``quarter_reported``: the report is submitted or accepted (a draft or a report
-          returned for revision is not reported);
-        - ``quarter_progress`` (a QuarterProgress value): *not_reported* unless reported;
-          *no_target* when reported without a target or a result to compare; *on_track*
-          when the result reaches the target (>= when higher is better, <= when lower is
-          better); else *behind*;
-        - ``quarter_late``: reported after the deadline (QuarterReport.is_late), or not
-          reported and the deadline has passed. It overlaps the progress values.
-        """
-        from reports.models import QuarterReport  # reports depends on indicators, not the reverse
-
-        today = today or timezone.localdate()
-        reported = Q(quarter_status__in=[QuarterReport.Status.SUBMITTED, QuarterReport.Status.ACCEPTED])
-        target = F("quarter_plan__target")
-        if quarter == 4:
-            target = Coalesce(target, F("annual_target"))
-        reaches_target = Q(
-            direction=Indicator.Direction.HIGHER_IS_BETTER, quarter_result__gte=F("quarter_target")
-        ) | Q(direction=Indicator.Direction.LOWER_IS_BETTER, quarter_result__lte=F("quarter_target"))
-        return (
-            self.annotate(
-                quarter_report=FilteredRelation("reports", condition=Q(reports__quarter=quarter)),
-                quarter_plan=FilteredRelation("targets", condition=Q(targets__quarter=quarter)),
-                quarter_period=FilteredRelation(
-                    "fiscal_year__quarters", condition=Q(fiscal_year__quarters__quarter=quarter)
-                ),
-            )
-            .annotate(
-                quarter_status=F("quarter_report__status"),
-                quarter_result=F("quarter_report__result"),
-                quarter_target=target,
-                quarter_due=F("quarter_period__due_date"),
-            )
-            .annotate(
-                quarter_reported=Case(When(reported, then=True), default=False, output_field=BooleanField()),
-                quarter_progress=Case(
-                    When(
-                        reported & (Q(quarter_result__isnull=True) | Q(quarter_target__isnull=True)),
-                        then=Value(QuarterProgress.NO_TARGET),
-                    ),
-                    When(reported & reaches_target, then=Value(QuarterProgress.ON_TRACK)),
-                    When(reported, then=Value(QuarterProgress.BEHIND)),
-                    default=Value(QuarterProgress.NOT_REPORTED),
-                    output_field=CharField(),
-                ),
-                quarter_late=Case(
-                    When(reported, then=F("quarter_report__is_late")),
-                    When(quarter_due__lt=today, then=True),
-                    default=False,
-                    output_field=BooleanField(),
-                ),
-            )
-        )
-
-    def progress(self, value: str):
-        """Indicators with ``value`` (a QuarterProgress) in the quarter given to
-        ``with_quarter_progress``, which must come first."""
-        if value == QuarterProgress.LATE:
-            return self.filter(quarter_late=True)
-        return self.filter(quarter_progress=value)
-
 
 class Indicator(models.Model):
     """A key performance indicator (ตัวชี้วัด) of one unit in one fiscal year."""
+
+    LEVEL_MAX = 5  # success levels run 1-5 in the city's evaluation scheme
 
     class UnitOfMeasure(models.TextChoices):
         PERCENT = "percent", _("percent")
@@ -381,10 +332,44 @@ class Indicator(models.Model):
         return f"{self.org_unit.code}-{self.code}"
 
     @property
+    def counts_whole_things(self) -> bool:
+        """Its results are whole numbers: counts, times, cases, levels."""
+        return self.unit_of_measure in WHOLE_NUMBER_UNITS
+
+    @property
+    def result_maximum(self) -> Decimal | None:
+        """The highest result its unit of measure allows (a level), else None."""
+        return Decimal(self.LEVEL_MAX) if self.unit_of_measure == self.UnitOfMeasure.LEVEL else None
+
+    def check_result(self, result: Decimal) -> None:
+        """ValidationError unless ``result`` (>= 0) suits the unit of measure: a level at
+        most LEVEL_MAX, a whole number where the unit counts things."""
+        if self.result_maximum is not None and result > self.result_maximum:
+            raise ValidationError(
+                _("A level is between 0 and %(max)d."), params={"max": self.LEVEL_MAX}, code="level_range"
+            )
+        if self.counts_whole_things and result != result.to_integral_value():
+            raise ValidationError(
+                _("A %(unit)s is a whole number."),
+                params={"unit": self.get_unit_of_measure_display()},
+                code="not_whole",
+            )
+
+    @property
     def agreement_dimension(self):
         """ "3.2" is item 2 of dimension 3 of the unit's performance agreement."""
         head = self.agreement_ref.split(".", 1)[0]
         return int(head) if head.isdigit() else None
+
+
+WHOLE_NUMBER_UNITS = frozenset(
+    {
+        Indicator.UnitOfMeasure.COUNT,
+        Indicator.UnitOfMeasure.TIMES,
+        Indicator.UnitOfMeasure.CASES,
+        Indicator.UnitOfMeasure.LEVEL,
+    }
+)
 
 
 class QuarterTarget(models.Model):
@@ -511,6 +496,3 @@ register(
     m2m_fields=["groups", "user_permissions"],
 )
 register(Group, app="indicators", records_class=AccountHistory, m2m_fields=["permissions"])
-
-# The audit log's model lives in its own module (indicators/audit.py).
-from indicators.audit import AuditEvent  # noqa: E402, F401

@@ -325,7 +325,7 @@ LOGGING = {
 # through trusted proxies; otherwise the portal makes one.
 REQUEST_ID_HEADER = os.environ.get("DJANGO_REQUEST_ID_HEADER", "X-Request-ID")
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
-# An imported .xlsx is checked before it is opened, against zip bombs (indicators/exchange.py).
+# An imported .xlsx is checked before it is opened, against zip bombs (indicators/exchange/read.py).
 # A city's export (2,500 indicators, 41 columns, long Thai texts) unpacks to about 35 MB,
 # packed about 20 times, with about 10,000 different texts.
 IMPORT_XLSX_MAX_MEMBERS = env_positive_int("IMPORT_XLSX_MAX_MEMBERS", 1000)  # parts of the archive
@@ -333,7 +333,7 @@ IMPORT_XLSX_MAX_UNPACKED_MB = env_positive_int("IMPORT_XLSX_MAX_UNPACKED_MB", 20
 IMPORT_XLSX_MAX_PART_MB = env_positive_int("IMPORT_XLSX_MAX_PART_MB", 100)  # a sheet, the shared strings
 IMPORT_XLSX_MAX_RATIO = env_positive_int("IMPORT_XLSX_MAX_RATIO", 100)  # unpacked / packed, parts over 1 MB
 IMPORT_XLSX_MAX_SHARED_STRINGS = env_positive_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 200_000)
-CSRF_FAILURE_VIEW = "reports.workflow_views.csrf_failure"
+CSRF_FAILURE_VIEW = "kpi_portal.csrf.csrf_failure"
 
 # Background jobs (books): django-tasks with its database backend; run workers with
 # `manage.py book_worker` (or django-tasks-db's `db_worker`).

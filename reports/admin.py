@@ -1,9 +1,19 @@
+"""The reports' admin: shown, never changed there (but the annual summary, which no page
+of the portal writes); and the indicator's page with its quarters' reports and scores."""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from indicators.admin import HistoryAdmin, ShownNotChanged
+from indicators.admin import (
+    HistoryAdmin,
+    IndicatorAdmin,
+    QuarterTargetInline,
+    ShownNotChanged,
+    SupportingProjectInline,
+)
+from indicators.models import Indicator
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
 
 
@@ -76,3 +86,59 @@ class AnnualSummaryAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class QuarterReportInline(ShownNotChanged, admin.StackedInline):
+    model = QuarterReport
+    extra = 0
+    fields = [
+        "quarter",
+        "result",
+        "status",
+        "version",
+        "narrative",
+        "is_late",
+        "return_comment",
+        "updated_by",
+    ]
+
+
+class AuditScoreInline(ShownNotChanged, admin.TabularInline):
+    model = AuditScore
+    extra = 0
+    fields = ["quarter", "score", "criterion_1", "criterion_2", "is_verification", "comment", "auditor"]
+
+
+class AnnualSummaryInline(admin.StackedInline):
+    """Written here only (no page of the portal writes it): who wrote it is the admin user."""
+
+    model = AnnualSummary
+    extra = 0
+    fields = ["text", "updated_by"]
+    readonly_fields = ["updated_by"]
+
+
+class IndicatorWithReportsAdmin(IndicatorAdmin):
+    """The registry's indicator page (indicators/admin.py) with its quarters' reports,
+    scores and annual summary."""
+
+    inlines = [
+        QuarterTargetInline,
+        QuarterReportInline,
+        AuditScoreInline,
+        AnnualSummaryInline,
+        SupportingProjectInline,
+    ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AnnualSummary:
+            return super().save_formset(request, form, formset, change)
+        for summary in formset.save(commit=False):
+            summary.updated_by = request.user
+            summary.save()
+        for summary in formset.deleted_objects:
+            summary.delete()
+
+
+admin.site.unregister(Indicator)
+admin.site.register(Indicator, IndicatorWithReportsAdmin)

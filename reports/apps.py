@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports and audits")
+
+    def ready(self):
+        from indicators.exchange.columns import add_read_only_columns
+        from reports.export import RESULT_COLUMNS
+        from reports.printing.install import install
+
+        # An export can be imported again: the import knows these columns and ignores them.
+        add_read_only_columns(RESULT_COLUMNS)
+        # Thai text in PDFs (/ActualText, line breaks); refuses an untested WeasyPrint.
+        install()

@@ -2,7 +2,7 @@
 whole city, per strategy area and per unit, and each unit's reporting compliance in the
 four quarters.
 
-Every figure is a ``COUNT(...) FILTER (...)`` over ``IndicatorQuerySet.with_quarter_progress``
+Every figure is a ``COUNT(...) FILTER (...)`` over ``reports.progress.with_quarter_progress``
 (the definitions live there, and the indicator list filters by the same annotations), grouped
 by unit or by strategy area: seven queries whatever the number of units and indicators.
 
@@ -30,7 +30,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, QuarterProgress, StrategyNode
+from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, StrategyNode
+from reports.charts import Bar, stacked_bar
+from reports.progress import QuarterProgress, with_quarter_progress
 
 # The parts of a stacked bar, left to right; "late" overlaps them and is counted apart.
 PARTS = (
@@ -71,55 +73,6 @@ class Figures:
         return Figures(
             **{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__}
         )
-
-
-@dataclass
-class Segment:
-    """One part of a stacked bar, in SVG user units."""
-
-    part: str
-    label: str
-    count: int
-    x: float
-    width: float
-    label_x: float
-    show_label: bool
-    href: str
-
-
-@dataclass
-class Bar:
-    width: int
-    height: int
-    label_y: float  # baseline of the counts written on the parts
-    segments: list[Segment]
-
-
-def stacked_bar(figures: Figures, links: dict, width: int, height: int, label_width: float = 0) -> Bar:
-    """Geometry of a horizontal bar split into PARTS, proportional to the counts; a part's
-    count is written on it when the part is at least ``label_width`` wide (0: never)."""
-    segments = []
-    done = 0
-    for part in PARTS:
-        count = getattr(figures, part)
-        if not count:
-            continue
-        start = done / figures.total * width
-        done += count
-        end = done / figures.total * width
-        segments.append(
-            Segment(
-                part=part,
-                label=part.label,
-                count=count,
-                x=round(start, 2),
-                width=round(end - start, 2),
-                label_x=round((start + end) / 2, 2),
-                show_label=bool(label_width) and end - start >= label_width,
-                href=links[part],
-            )
-        )
-    return Bar(width=width, height=height, label_y=round(height / 2 + 5, 2), segments=segments)
 
 
 def list_url(year: int, quarter: int | None = None, progress: str | None = None, **filters) -> str:
@@ -167,7 +120,8 @@ def make_row(code, name, figures, year, quarter, filters, bar_size) -> Row:
     links = {"all": list_url(year, quarter, **filters)}
     links.update({part: list_url(year, quarter, part, **filters) for part in FIGURES})
     width, height, label_width = bar_size
-    return Row(code, name, figures, links, stacked_bar(figures, links, width, height, label_width))
+    parts = [(part, part.label, getattr(figures, part), links[part]) for part in PARTS]
+    return Row(code, name, figures, links, stacked_bar(parts, figures.total, width, height, label_width))
 
 
 @dataclass
@@ -238,35 +192,28 @@ ROW_BAR = (240, 14, 0)
 NO_AREA = "none"
 
 
-def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
-    """All the dashboard shows, in seven queries."""
-    year = fiscal_year.year
-    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
-    counts = progress_counts()
-
-    # One query per quarter: each unit's figures (the chosen quarter's give the unit table).
-    by_quarter = {}
-    names = {}
-    for number in QUARTERS:
+def figures_by_unit(indicators, today: datetime.date) -> tuple[dict, dict]:
+    """Each unit's figures in each quarter, {quarter: {unit code: Figures}}, and the
+    units' names by code: one query per quarter."""
+    by_quarter, names = {}, {}
+    for quarter in QUARTERS:
         rows = (
-            indicators.with_quarter_progress(number, today)
+            with_quarter_progress(indicators, quarter, today)
             .values("org_unit__code", "org_unit__name")
-            .annotate(**counts)
+            .annotate(**progress_counts())
             .order_by("org_unit__code")
         )
-        by_quarter[number] = {}
+        by_quarter[quarter] = {}
         for row in rows:
             names[row["org_unit__code"]] = row["org_unit__name"]
-            by_quarter[number][row["org_unit__code"]] = Figures.from_row(row)
+            by_quarter[quarter][row["org_unit__code"]] = Figures.from_row(row)
+    return by_quarter, names
 
-    units = [
-        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR)
-        for code, name in sorted(names.items())
-    ]
-    totals = sum((row.figures for row in units), Figures())
 
-    # Strategy areas: the level-1 node above each indicator's node (indicators hang on
-    # level-4 nodes, but a node of any level is attached to its area too).
+def area_rows(indicators, year: int, quarter: int, today: datetime.date) -> list[Row]:
+    """One row per strategy area (ด้าน): the level-1 node above each indicator's node
+    (indicators hang on level-4 nodes, but a node of any level is attached to its area
+    too); then the indicators on no node, if any. Two queries."""
     area_of = Coalesce(
         "strategy_node__parent__parent__parent",
         "strategy_node__parent__parent",
@@ -275,10 +222,10 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
     )
     area_figures = {
         row["area"]: Figures.from_row(row)
-        for row in indicators.with_quarter_progress(quarter, today)
+        for row in with_quarter_progress(indicators, quarter, today)
         .annotate(area=area_of)
         .values("area")
-        .annotate(**counts)
+        .annotate(**progress_counts())
         .order_by()
     }
     areas = [
@@ -300,35 +247,48 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         for segment in row.bar.segments:
             segment.href = ""
         areas.append(row)
+    return areas
 
+
+def compliance_row(code, name, figures_by_quarter: dict, filters: dict, year: int, columns) -> ComplianceRow:
+    """A group's share of reports in, and in on time, in each quarter of ``columns``."""
+    cells = []
+    for column in columns:
+        figures = figures_by_quarter[column.quarter]
+        cells.append(
+            ComplianceCell(
+                quarter=column.quarter,
+                total=figures.total,
+                reported=figures.reported,
+                on_time=figures.on_time,
+                is_due=column.is_due,
+                href=list_url(year, column.quarter, **filters),
+            )
+        )
+    return ComplianceRow(code, name, cells)
+
+
+def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
+    """All the dashboard shows, in seven queries."""
+    year = fiscal_year.year
+    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
+    by_quarter, names = figures_by_unit(indicators, today)
+    units = [
+        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR)
+        for code, name in sorted(names.items())
+    ]
+    totals = sum((row.figures for row in units), Figures())
+    areas = area_rows(indicators, year, quarter, today)
     due_dates = dict(FiscalQuarter.objects.filter(fiscal_year=fiscal_year).values_list("quarter", "due_date"))
     columns = [
         QuarterColumn(q, due_dates.get(q), due_dates.get(q) is not None and due_dates[q] < today)
         for q in QUARTERS
     ]
-
-    def compliance_row(code, name, figures_by_quarter, filters):
-        cells = []
-        for column in columns:
-            figures = figures_by_quarter[column.quarter]
-            cells.append(
-                ComplianceCell(
-                    quarter=column.quarter,
-                    total=figures.total,
-                    reported=figures.reported,
-                    on_time=figures.on_time,
-                    is_due=column.is_due,
-                    href=list_url(year, column.quarter, **filters),
-                )
-            )
-        return ComplianceRow(code, name, cells)
-
     compliance = [
-        compliance_row(code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code})
+        compliance_row(code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code}, year, columns)
         for code, name in sorted(names.items())
     ]
     city = {q: sum(by_quarter[q].values(), Figures()) for q in QUARTERS}
-    compliance_total = compliance_row("", "", city, {})
     return Dashboard(
         fiscal_year=fiscal_year,
         quarter=quarter,
@@ -338,5 +298,5 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         units=units,
         columns=columns,
         compliance=compliance,
-        compliance_total=compliance_total,
+        compliance_total=compliance_row("", "", city, {}, year, columns),
     )

@@ -9,10 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
-from reports.models import QuarterReport
+from reports.models import QuarterReport, Review
 
-NARRATIVE_MAX_LENGTH = 20_000
-LEVEL_MAX = 5  # success levels run 1-5 in the city's evaluation scheme
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
 
 # Detected type -> file name extensions it may carry.
@@ -26,12 +24,6 @@ EVIDENCE_TYPES = {
     "application/vnd.ms-excel": {"xls"},
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"docx"},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"xlsx"},
-}
-WHOLE_NUMBER_UNITS = {
-    Indicator.UnitOfMeasure.COUNT,
-    Indicator.UnitOfMeasure.TIMES,
-    Indicator.UnitOfMeasure.CASES,
-    Indicator.UnitOfMeasure.LEVEL,
 }
 
 
@@ -93,9 +85,8 @@ class QuarterReportForm(forms.Form):
     narrative = forms.CharField(
         label=_("Narrative report"),
         required=False,
-        max_length=NARRATIVE_MAX_LENGTH,
+        max_length=QuarterReport.NARRATIVE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 14}),
-        help_text=_("Plain text, up to 20,000 characters."),
     )
     evidence = MultipleFileField(
         label=_("Evidence files"),
@@ -116,22 +107,14 @@ class QuarterReportForm(forms.Form):
         self.fields["narrative"].error_messages["max_length"] = _(
             "The narrative may be at most %(limit_value)d characters (it has %(show_value)d)."
         )
+        self.fields["narrative"].help_text = _("Plain text, up to %(max)s characters.") % {
+            "max": f"{QuarterReport.NARRATIVE_MAX_LENGTH:,}"
+        }
 
     def clean_result(self):
         result = self.cleaned_data["result"]
-        if result is None:
-            return result
-        unit = self.indicator.unit_of_measure
-        if unit == Indicator.UnitOfMeasure.LEVEL and result > LEVEL_MAX:
-            raise ValidationError(
-                _("A level is between 0 and %(max)d."), params={"max": LEVEL_MAX}, code="level_range"
-            )
-        if unit in WHOLE_NUMBER_UNITS and result != result.to_integral_value():
-            raise ValidationError(
-                _("A %(unit)s is a whole number."),
-                params={"unit": self.indicator.get_unit_of_measure_display()},
-                code="not_whole",
-            )
+        if result is not None:
+            self.indicator.check_result(result)
         return result
 
     def clean_narrative(self):
@@ -175,6 +158,27 @@ class QuarterReportForm(forms.Form):
                 self.add_error("narrative", _("Write the narrative report before submitting."))
         return data
 
+    def report_fields(self) -> dict:
+        """What a valid form stores: result, narrative, the version the user started from."""
+        return {name: self.cleaned_data[name] for name in ("result", "narrative", "version")}
+
+    def draft(self, stored: QuarterReport | None) -> dict:
+        """What an autosave stores: whatever the user has typed so far, even what the form
+        would refuse (HTML tags, a missing result), but not text that cannot be stored
+        (too long, NUL characters): ValidationError, with the message. A result that is
+        not (yet) a valid number leaves the stored result as it was."""
+        self.is_valid()
+        for error in self.errors.as_data().get("narrative", []):
+            if error.code in ("max_length", "null_characters_not_allowed"):
+                raise ValidationError(error.messages[0])
+        if "version" not in self.cleaned_data:
+            raise ValidationError(_("The page is out of date: reload it."))
+        result = self.cleaned_data.get("result") if "result" not in self.errors else None
+        if result is None and "result" in self.errors and stored is not None:
+            result = stored.result
+        narrative = self.data.get("narrative", "").replace("\r\n", "\n")
+        return {"result": result, "narrative": narrative, "version": self.cleaned_data["version"]}
+
 
 class ReviewForm(forms.Form):
     criterion_1 = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2)
@@ -207,10 +211,37 @@ class ReviewForm(forms.Form):
             self.add_error("comment", _("Say what to revise: a comment is required to return a report."))
         return data
 
+    def review(self) -> Review:
+        data = self.cleaned_data
+        return Review(
+            score=data["score"],
+            criterion_1=data["criterion_1"],
+            criterion_2=data["criterion_2"],
+            is_verification=data["is_verification"],
+            comment=data["comment"],
+        )
+
+
+def review_initial(report: QuarterReport | None, score) -> dict:
+    """The review form as last scored (the report's version to start from)."""
+    initial = {"version": report.version if report else 0}
+    if score is not None:
+        initial |= {
+            "score": score.score,
+            "criterion_1": score.criterion_1,
+            "criterion_2": score.criterion_2,
+            "is_verification": score.is_verification,
+            "comment": score.comment,
+        }
+    return initial
+
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=_("Reason for reopening"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Give a reason for reopening the quarter.")},
     )
 
 

@@ -1,17 +1,27 @@
-"""What units and auditors write during the year."""
+"""What units and auditors write during the year, and the books printed from it.
 
+A quarter report changes only through its methods (``save_draft``, ``submit``,
+``accept``, ``return_for_revision``, ``reopen``), whichever door leads there (the
+entry and review pages, the demo, tests): each checks the quarter's lock, the
+report's status and the version the user started from, in one transaction, and
+records who did it. A refused change raises a ``ReportRefused``.
+"""
+
+import unicodedata
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from indicators.models import QUARTER_VALIDATORS, Indicator
+from indicators import audit
+from indicators.models import QUARTER_VALIDATORS, FiscalQuarter, Indicator
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -31,14 +41,61 @@ def score_in_range(field):
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
 
 
+class ReportRefused(Exception):
+    """A change of a report that must not happen; the page says why."""
+
+
+class QuarterLocked(ReportRefused):
+    pass
+
+
+class NotEditable(ReportRefused):
+    """The report is not in a status that allows the change (or it was deleted)."""
+
+
+class VersionConflict(ReportRefused):
+    """Someone saved the report since the user loaded it; ``current`` is what is stored."""
+
+    def __init__(self, current: "QuarterReport"):
+        super().__init__("version conflict")
+        self.current = current
+
+
+@dataclass
+class Review:
+    """What an auditor records for a quarter with its acceptance or return."""
+
+    score: Decimal | None = None
+    criterion_1: Decimal | None = None
+    criterion_2: Decimal | None = None
+    is_verification: bool = False
+    comment: str = ""
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut before a letter whose marks would
+    be cut off (Thai vowels and tone marks follow their consonant), with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > 0 and unicodedata.category(text[end]) == "Mn":
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
 class QuarterReport(models.Model):
     """A unit's report for one quarter: the cumulative result and the narrative."""
+
+    NARRATIVE_MAX_LENGTH = 20_000
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
         RETURNED = "returned", _("returned for revision")
         ACCEPTED = "accepted", _("accepted")
+
+    # Reported: submitted or accepted (a draft or a report returned for revision is not).
+    REPORTED = (Status.SUBMITTED, Status.ACCEPTED)
 
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="reports", verbose_name=_("indicator")
@@ -107,6 +164,158 @@ class QuarterReport(models.Model):
         """Staff may change a draft or a report returned to them, nothing else."""
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
+    @property
+    def is_submitted(self):
+        """Waiting for the auditors' review."""
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_accepted(self):
+        return self.status == self.Status.ACCEPTED
+
+    @property
+    def is_returned(self):
+        return self.status == self.Status.RETURNED
+
+    @classmethod
+    def for_quarter(cls, indicator: Indicator, quarter: int) -> "QuarterReport":
+        """The stored report of ``quarter``, else a new one (unsaved, version 0)."""
+        stored = cls.objects.filter(indicator=indicator, quarter=quarter).first()
+        return stored or cls(indicator=indicator, quarter=quarter, version=0)
+
+    def fiscal_quarter(self) -> FiscalQuarter | None:
+        """The quarter's deadline and lock (one query)."""
+        return FiscalQuarter.objects.filter(
+            fiscal_year__indicators=self.indicator_id, quarter=self.quarter
+        ).first()
+
+    # -- the unit's changes ----------------------------------------------------------------
+
+    @transaction.atomic
+    def save_draft(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:
+        """Store the unit's result and narrative, the report staying a draft (or returned)."""
+        self._write_by_unit(by, result, narrative, version)
+
+    @transaction.atomic
+    def submit(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:
+        """Store the unit's result and narrative and send them to the auditors; marked
+        late when after the quarter's deadline."""
+        period = self._write_by_unit(by, result, narrative, version, submitting=True)
+        self.status = self.Status.SUBMITTED
+        self.submitted_at = timezone.now()
+        self.submitted_by = by
+        self.is_late = period is not None and period.is_past_due(self.submitted_at)
+        self._store(by)
+
+    def _write_by_unit(self, by, result, narrative, version, submitting=False) -> FiscalQuarter | None:
+        """Check the lock, the status and ``version`` (the report's version the user started
+        from, 0 for a new one), then set the text; saved unless ``submitting``. Raises
+        QuarterLocked, NotEditable or VersionConflict."""
+        period = self.fiscal_quarter()
+        if period is not None and period.is_locked:
+            raise QuarterLocked("locked")
+        if self.pk is None:
+            if version != 0:
+                raise VersionConflict(
+                    QuarterReport(indicator=self.indicator, quarter=self.quarter, version=0)
+                )
+            self.version = 1
+        else:
+            if not self.is_editable_by_unit:
+                raise NotEditable(self.status)
+            self._claim(version)
+        self.result, self.narrative, self.updated_by = result, narrative, by
+        if not submitting:
+            self._store(by)
+        return period
+
+    def _claim(self, version: int, **condition) -> None:
+        """Compare and set the version in one statement, so two changes racing cannot both
+        pass; VersionConflict (NotEditable when ``condition`` fails) otherwise."""
+        claimed = QuarterReport.objects.filter(pk=self.pk, version=version, **condition).update(
+            version=version + 1
+        )
+        if not claimed:
+            current = QuarterReport.objects.filter(pk=self.pk).first()
+            if current is None and not condition:
+                raise VersionConflict(QuarterReport.for_quarter(self.indicator, self.quarter))
+            if current is None or any(getattr(current, name) != value for name, value in condition.items()):
+                raise NotEditable(current.status if current else "deleted")
+            raise VersionConflict(current)
+        self.version = version + 1
+
+    def _store(self, by, reason: str | None = None) -> None:
+        self._history_user = by
+        if reason is not None:
+            self._change_reason = reason
+        try:
+            with transaction.atomic():
+                self.save()
+        except IntegrityError:
+            # Another save created this quarter's report a moment ago.
+            raise VersionConflict(QuarterReport.for_quarter(self.indicator, self.quarter)) from None
+
+    # -- the auditors' and administrators' changes ------------------------------------------
+
+    @transaction.atomic
+    def accept(self, *, by, version: int, review: Review) -> "AuditScore":
+        """Record the auditors' scores and accept the report: the quarter locks for the unit."""
+        return self._review(by, version, review, accepted=True)
+
+    @transaction.atomic
+    def return_for_revision(self, *, by, version: int, review: Review) -> "AuditScore":
+        """Record the auditors' scores and hand the report back with ``review.comment``."""
+        return self._review(by, version, review, accepted=False)
+
+    def _review(self, by, version: int, review: Review, accepted: bool) -> "AuditScore":
+        self._claim(version, status=self.Status.SUBMITTED)
+        audit = AuditScore.record(self, by, review)
+        self.status = self.Status.ACCEPTED if accepted else self.Status.RETURNED
+        self.return_comment = "" if accepted else review.comment
+        self.reviewed_at = timezone.now()
+        self.reviewed_by = by
+        self._store(by)
+        return audit
+
+    @transaction.atomic
+    def reopen(self, *, by, reason: str, request=None) -> None:
+        """An administrator hands an accepted report back to its unit, saying why (also
+        written to the audit log)."""
+        claimed = QuarterReport.objects.filter(pk=self.pk, status=self.Status.ACCEPTED).update(
+            version=self.version + 1
+        )
+        if not claimed:
+            raise NotEditable(self.status)
+        self.refresh_from_db()
+        self.status = self.Status.RETURNED
+        self.return_comment = reason
+        # The whole reason is the report's return comment (and in its history); the
+        # history's change-reason column holds 100 characters.
+        self._store(by, reason=shortened(reason, 100))
+        audit.record(
+            audit.AuditEvent.Kind.REPORT_REOPENED,
+            request=request,
+            user=by,
+            indicator=self.indicator.full_code,
+            fiscal_year=self.indicator.fiscal_year.year,
+            quarter=self.quarter,
+            reason=shortened(reason, 500),
+        )
+
+    def attach_evidence(self, upload, by) -> "EvidenceFile":
+        """Store ``upload`` (checked by the entry form, ``detected_type`` set) as evidence."""
+        evidence = EvidenceFile(
+            report=self,
+            original_name=upload.name[:255],
+            content_type=upload.detected_type,
+            size=upload.size,
+            uploaded_by=by,
+        )
+        evidence.file.save(upload.name, upload, save=False)
+        evidence._history_user = by
+        evidence.save()
+        return evidence
+
 
 def evidence_path(instance, filename):
     """A generated name: what users call their files never reaches the file system."""
@@ -142,6 +351,20 @@ class EvidenceFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @transaction.atomic
+    def remove(self, by) -> None:
+        """Delete the file, as the unit may while its report is editable and not locked."""
+        report = self.report
+        period = report.fiscal_quarter()
+        if period is not None and period.is_locked:
+            raise QuarterLocked("locked")
+        if not report.is_editable_by_unit:
+            raise NotEditable(report.status)
+        self._history_user = by
+        stored = self.file
+        self.delete()
+        transaction.on_commit(lambda: stored.delete(save=False))
 
 
 class AuditScore(models.Model):
@@ -191,6 +414,29 @@ class AuditScore(models.Model):
 
     def __str__(self):
         return f"{self.indicator.full_code} Q{self.quarter}: {self.score}"
+
+    @classmethod
+    def record(cls, report: QuarterReport, by, review: Review) -> "AuditScore":
+        """The scores of ``report``'s quarter as reviewed by ``by``; at most one quarter
+        of an indicator is its verification."""
+        if review.is_verification:
+            others = cls.objects.filter(indicator=report.indicator_id, is_verification=True)
+            for other in others.exclude(quarter=report.quarter):
+                other.is_verification = False
+                other._history_user = by
+                other.save()
+        audit = cls.objects.filter(indicator_id=report.indicator_id, quarter=report.quarter).first()
+        audit = audit or cls(indicator_id=report.indicator_id, quarter=report.quarter)
+        audit.score, audit.criterion_1, audit.criterion_2 = (
+            review.score,
+            review.criterion_1,
+            review.criterion_2,
+        )
+        audit.is_verification, audit.comment = review.is_verification, review.comment
+        audit.auditor, audit.scored_at = by, timezone.now()
+        audit._history_user = by
+        audit.save()
+        return audit
 
 
 class AnnualSummary(models.Model):
@@ -275,6 +521,19 @@ class Book(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_running(self):
+        """Still being built: its page follows the progress."""
+        return self.status in (self.Status.QUEUED, self.Status.RENDERING, self.Status.ASSEMBLING)
+
+    @property
+    def is_done(self):
+        return self.status == self.Status.DONE
+
+    @property
+    def is_failed(self):
+        return self.status == self.Status.FAILED
 
 
 class BookChunk(models.Model):

@@ -1,9 +1,11 @@
-"""Reads for the reporting workflow, each in a fixed number of queries."""
+"""Reads for the reporting workflow and the home pages, each in a fixed number of queries."""
 
-from django.db.models import Prefetch
+from collections import defaultdict
+
+from django.db.models import Count, Prefetch, QuerySet
 
 from indicators.access import get_indicator_for_user, visible_indicators
-from indicators.models import QUARTERS, FiscalQuarter, Indicator, QuarterTarget
+from indicators.models import QUARTERS, FiscalQuarter, Indicator, OrgUnit, QuarterTarget
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
 
@@ -52,3 +54,45 @@ def quarter_statuses(user, fiscal_year, units=None):
         reports = by_quarter(indicator.reports.all())
         rows.append((indicator, [reports.get(quarter) for quarter in QUARTERS]))
     return rows
+
+
+def waiting_reports(filters: dict[str, str]) -> QuerySet:
+    """Submitted reports, oldest first, of the fiscal ``year``, unit code ``unit`` and
+    ``quarter`` given (as typed in the review queue's filters; blank: all)."""
+    reports = QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED).select_related(
+        "indicator__org_unit", "indicator__fiscal_year", "submitted_by"
+    )
+    if filters["year"].isdigit():
+        reports = reports.filter(indicator__fiscal_year__year=int(filters["year"]))
+    if filters["unit"]:
+        reports = reports.filter(indicator__org_unit__code=filters["unit"])
+    if filters["quarter"].isdigit():
+        reports = reports.filter(quarter=int(filters["quarter"]))
+    return reports.order_by("submitted_at", "pk")
+
+
+REPORTING_COUNTS = ("total", *QuarterReport.Status.values, "not_started", "reported")
+
+
+def reporting_by_unit(fiscal_year, quarter: int) -> tuple[list[dict], dict]:
+    """For each unit with indicators in ``fiscal_year``: how many it has, how many of their
+    reports for ``quarter`` are in each status, not started, reported; and the sums
+    (three queries)."""
+    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
+    totals = dict(indicators.values_list("org_unit").annotate(n=Count("id")))
+    counts = defaultdict(dict)
+    for unit_id, status, number in (
+        QuarterReport.objects.filter(indicator__fiscal_year=fiscal_year, quarter=quarter)
+        .values_list("indicator__org_unit", "status")
+        .annotate(n=Count("id"))
+    ):
+        counts[unit_id][status] = number
+    rows = []
+    for unit in OrgUnit.objects.filter(pk__in=totals).order_by("code"):
+        by_status = counts[unit.pk]
+        row = {"unit": unit, "total": totals[unit.pk]}
+        row |= {status: by_status.get(status, 0) for status in QuarterReport.Status.values}
+        row["not_started"] = row["total"] - sum(by_status.values())
+        row["reported"] = sum(by_status.get(status, 0) for status in QuarterReport.REPORTED)
+        rows.append(row)
+    return rows, {key: sum(row[key] for row in rows) for key in REPORTING_COUNTS}

@@ -1,8 +1,11 @@
-"""Background tasks (django-tasks); run by `manage.py book_worker` or `db_worker`."""
+"""Background tasks (django-tasks); run by `manage.py book_worker` or `db_worker`.
+The book pipeline (reports/books/) queues them by name and never imports this module."""
 
 from django_tasks import TaskContext, task
 
-from reports import books
+from reports.books.assembly import assemble
+from reports.books.ordering import fail_book
+from reports.books.rendering import render_chunk
 
 
 def worker_id(context: TaskContext) -> str:
@@ -12,13 +15,13 @@ def worker_id(context: TaskContext) -> str:
 
 @task(takes_context=True)
 def render_book_chunk(context: TaskContext, chunk_id: int) -> str:
-    return books.render_chunk(chunk_id, worker_id(context))
+    return render_chunk(chunk_id, worker_id(context))
 
 
 @task()
 def assemble_book(book_id: int) -> str:
     try:
-        return books.assemble(book_id)
+        return assemble(book_id)
     except Exception as error:
-        books.fail_book(book_id, repr(error))
+        fail_book(book_id, repr(error))
         raise

@@ -2,7 +2,7 @@ import pytest
 from django.test.client import ClientMixin
 
 from indicators.models import Role
-from tests.factories import make_user
+from tests.factories import as_user, make_unit, make_user
 
 # Two-factor sign-in and ``force_login``
 # ---------------------------------------
@@ -16,7 +16,7 @@ from tests.factories import make_user
 # factor (what the first page after a real sign-in records), unless they have an
 # app, which then verifies it too. Tests of the two-factor flow itself sign in
 # through the real pages with a plain ``Client().post(...)`` instead
-# (tests/test_two_factor.py).
+# (tests/kpi_portal/test_two_factor.py).
 _plain_force_login = ClientMixin.force_login
 
 
@@ -48,9 +48,54 @@ def force_login_completes_the_second_factor(monkeypatch):
     monkeypatch.setattr(ClientMixin, "force_login", _force_login_with_second_factor)
 
 
+# Shared people: staff of a unit and of another unit, an auditor, an executive and an
+# administrator, and clients signed in as them. Test files with a world of their own
+# (names, passwords, several units) build it themselves with tests/factories.py.
+
+
+@pytest.fixture
+def unit(db):
+    return make_unit("5016", "สำนักงานเขตธนบุรี")
+
+
+@pytest.fixture
+def other_unit(db):
+    return make_unit("5001", "สำนักงานเขตพระนคร")
+
+
+@pytest.fixture
+def staff(unit):
+    return make_user("staff", role=Role.UNIT_STAFF, units=[unit], first_name="สมชาย")
+
+
+@pytest.fixture
+def other_staff(other_unit):
+    return make_user("other_staff", role=Role.UNIT_STAFF, units=[other_unit])
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("auditor", role=Role.AUDITOR, first_name="ผู้ตรวจ")
+
+
 @pytest.fixture
 def executive(db):
     return make_user("exec", role=Role.EXECUTIVE)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_user("administrator", role=Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return as_user(staff)
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return as_user(auditor)
 
 
 @pytest.fixture
@@ -60,8 +105,13 @@ def executive_client(client, executive):
 
 
 @pytest.fixture
+def administrator_client(administrator):
+    return as_user(administrator)
+
+
+@pytest.fixture
 def seeded(db):
     """The seed indicator, exactly as on its sheet (no generated data)."""
-    from indicators.demo.generate import seed_indicator
+    from reports.demo.generate import seed_indicator
 
     return seed_indicator()

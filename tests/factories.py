@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 
 from indicators.models import (
     FiscalYear,
@@ -89,3 +90,10 @@ def make_user(username=None, role=Role.UNIT_STAFF, units=(), password="pass", **
     for unit in units:
         UnitMembership.objects.create(user=user, org_unit=unit)
     return user
+
+
+def as_user(user) -> Client:
+    """A test client signed in as ``user`` (second factor included: tests/conftest.py)."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from indicators.audit import AuditEvent
 from indicators.models import FiscalQuarter, Indicator, OrgUnit, Role, UnitMembership
 from reports import services
-from reports.models import Book, EvidenceFile, QuarterReport
+from reports.models import Book, EvidenceFile, QuarterReport, Review
 from tests.factories import make_user
 from tests.web import PDF_BYTES, changed_tables, db_snapshot, parse_page, route_url, routes, same_site_path
 
@@ -73,24 +73,18 @@ def add_rows_the_demo_does_not_make() -> dict:
     assert len(editable) >= 3, "the demo has no open quarter to write reports in"
     for number, (indicator, quarter) in enumerate(editable[:3]):
         current = QuarterReport.objects.filter(indicator=indicator, quarter=quarter).first()
-        draft = services.Draft(result=None, narrative="รายงานที่ส่งโดยผู้ที่ลาออกแล้ว")
         version = current.version if current else 0
-        saved = services.save_report(indicator, quarter, leaver, draft, version, submit=number != 1)
+        narrative = "รายงานที่ส่งโดยผู้ที่ลาออกแล้ว"
+        saved = services.save_report(
+            indicator, quarter, leaver, result=None, narrative=narrative, version=version, submit=number != 1
+        )
         evidence = EvidenceFile(report=saved, original_name="หลักฐาน.pdf", content_type="application/pdf")
         evidence.size, evidence.uploaded_by = len(PDF_BYTES), leaver if number else None
         evidence.file.save("e", ContentFile(PDF_BYTES), save=False)
         evidence.save()
         if number == 2:
-            services.review_report(
-                saved,
-                auditor,
-                accept=False,
-                comment="กรุณาแนบหลักฐานเพิ่ม",
-                score=None,
-                criterion_1=None,
-                criterion_2=None,
-                is_verification=False,
-                version=saved.version,
+            saved.return_for_revision(
+                by=auditor, version=saved.version, review=Review(comment="กรุณาแนบหลักฐานเพิ่ม")
             )
     leaver.is_active = False
     leaver.save()

@@ -60,7 +60,7 @@ PAGES = [
     # + fiscal year, its quarters, indicators, their reports
     ("staff", "home", lambda i: [], 8),
     # + fiscal years, indicators per unit, reports per unit and status, units
-    ("executive", "home", lambda i: [], 8 + 1),
+    ("executive", "home", lambda i: [], 8),
     # + count, page, fiscal years, units
     ("auditor", "review_queue", lambda i: [], 8 + 1),
     # + indicator, targets, reports, evidence, scores, fiscal quarters

@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db.models import Max  # noqa: E402
 
 from indicators.models import Indicator  # noqa: E402
-from reports import books  # noqa: E402
+from reports.books.ordering import order_book  # noqa: E402
 from reports.models import Book, SheetRender  # noqa: E402
 
 
@@ -40,7 +40,7 @@ def clear_renders():
 def build(ids, workers: int, label: str):
     """Order a book of ``ids``, run ``workers`` worker processes until it is done."""
     executive = get_user_model().objects.get(username="executive")
-    book = books.order_book(executive, ids, f"bench {label}")
+    book = order_book(executive, ids, f"bench {label}")
     started = time.perf_counter()
     processes = [
         subprocess.Popen(

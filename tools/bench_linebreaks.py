@@ -1,11 +1,11 @@
-"""What breaking Thai between words (reports/thai_breaks.py) costs, and what it fixes.
+"""What breaking Thai between words (reports/printing/thai_breaks.py) costs, and what it fixes.
 
     .venv/bin/python tools/bench_linebreaks.py        # BENCH_RENDERS=15 by default
 
 Renders the seed sheet's PDF warm with ICU's breaks and with Pango's own (libthai)
 breaks, interleaved, and prints the medians; then the same for 50 generated
 sheets (layout only), with the mid-word breaks and list numbers at line ends
-counted as tests/test_thai_line_breaks.py counts them, and what the ICU
+counted as tests/reports/test_thai_breaks.py counts them, and what the ICU
 segmentation alone costs. Uses a throwaway SQLite database. Not a test: it
 asserts nothing.
 """
@@ -33,13 +33,17 @@ from django.utils.translation import override  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 from weasyprint.text import line_break  # noqa: E402
 
-from indicators.demo.generate import generate, seed_indicator  # noqa: E402
 from indicators.models import Indicator  # noqa: E402
-from reports import thai_breaks  # noqa: E402
-from reports.books import book_sheet_html  # noqa: E402
-from reports.pdf import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration  # noqa: E402
+from reports.demo.generate import generate, seed_indicator  # noqa: E402
+from reports.printing import thai_breaks  # noqa: E402
+from reports.printing.render import (  # noqa: E402
+    STATIC_DIR_URI,
+    StaticOnlyFetcher,
+    font_configuration,
+    sheet_html,
+)
 from reports.sheet import build_sheet  # noqa: E402
-from tests.test_thai_line_breaks import line_breaks  # noqa: E402
+from tests.reports.test_thai_breaks import line_breaks  # noqa: E402
 
 RENDERS = int(os.environ.get("BENCH_RENDERS", 15))
 ICU = (thai_breaks.setup, thai_breaks.set_text, thai_breaks.get_log_attrs)
@@ -67,8 +71,8 @@ def main():
     generate(5, 10, 2, today=datetime.date(2026, 10, 1))
     generated = Indicator.objects.filter(fiscal_year__year=2569).order_by("org_unit__code", "code")
     with override("th"):
-        seed_html = book_sheet_html(build_sheet(seed))
-        htmls = [book_sheet_html(build_sheet(indicator)) for indicator in generated]
+        seed_html = sheet_html(build_sheet(seed))
+        htmls = [sheet_html(build_sheet(indicator)) for indicator in generated]
     font_config = font_configuration()
 
     def render(html):

@@ -2,13 +2,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.exchange import ImportFileError, import_file
+from indicators.exchange.load import import_file
+from indicators.exchange.read import ImportFileError
 
 
 class Command(BaseCommand):
     help = (
         "Import indicators and their quarter targets from an .xlsx or .csv file laid out like "
-        "the template (/indicators/import-template.xlsx/; columns: see indicators/exchange.py). "
+        "the template (/indicators/import-template.xlsx/; columns: see indicators/exchange/). "
         "Every row is checked first: with any error nothing is imported. Importing a file "
         "again updates the indicators (fiscal year + unit code + indicator code)."
     )

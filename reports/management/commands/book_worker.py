@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 
-from reports import books, workers
+from reports import workers
+from reports.books import recovery, rendering
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 class BookWorker(Worker):
     """django-tasks-db's worker, stopped by the first SIGTERM or SIGINT after the
     sheet it is rendering, not after the whole task (a chunk of up to 25 sheets):
-    the chunk is handed back to the queue (``books.hand_back``)."""
+    the chunk is handed back to the queue (``reports.books.recovery.hand_back``)."""
 
     def configure_signals(self) -> None:
         self.previous_handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
@@ -43,7 +44,7 @@ class BookWorker(Worker):
             return
         logger.info("%s received: stopping after the current sheet", name)
         self.running = False
-        books.worker_stop.requested = True
+        rendering.worker_stop.requested = True
 
 
 class Command(BaseCommand):
@@ -65,7 +66,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, worker_id, interval, once, **options):
         configure_logging(options["verbosity"])
-        books.worker_stop.requested = False
+        rendering.worker_stop.requested = False
         worker = BookWorker(
             queue_names=[DEFAULT_TASK_QUEUE_NAME],
             interval=interval,
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         try:
             while worker.running:
                 workers.beat(worker_id)
-                books.recover_stalled_chunks(worker_id)
+                recovery.recover_stalled_chunks(worker_id)
                 worker.run()
                 if once:
                     break
@@ -90,7 +91,7 @@ class Command(BaseCommand):
                 time.sleep(interval)
         finally:
             worker.restore_signals()
-            books.worker_stop.requested = False
+            rendering.worker_stop.requested = False
             workers.stopped(worker_id)
         logger.info("Book worker %r stopped", worker_id)
 

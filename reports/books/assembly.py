@@ -1,0 +1,151 @@
+"""Assembling a book: cover and table of contents, then the rendered sheets, in one
+PDF whose outline mirrors the contents."""
+
+import io
+import logging
+import shutil
+import tempfile
+from itertools import groupby
+from pathlib import Path
+
+import pikepdf
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from indicators.people import display_name
+from reports.models import Book, SheetRender
+from reports.printing.render import html_to_pdf
+
+logger = logging.getLogger(__name__)
+
+
+def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]:
+    """Cover and table of contents; ``first_pages`` are the sheets' page numbers."""
+    rows = []
+    for index, (_render, indicator) in enumerate(entries):
+        rows.append(
+            {
+                "indicator": indicator,
+                "page": first_pages[index] if first_pages else "",
+            }
+        )
+    groups = [(unit, list(items)) for unit, items in groupby(rows, key=lambda row: row["indicator"].org_unit)]
+    html = render_to_string(
+        "reports/book_front.html",
+        {
+            "book": book,
+            "groups": groups,
+            "sheet_count": len(entries),
+            "printed_at": timezone.localtime(),
+            "orderer": display_name(book.ordered_by),
+        },
+    )
+    return html_to_pdf(html)
+
+
+def group_label(unit, year) -> str:
+    return _("%(unit)s · fiscal year %(year)s") % {"unit": f"{unit.code} {unit.name}", "year": year}
+
+
+def assemble(book_id: int) -> str:
+    book = Book.objects.select_related("ordered_by").get(pk=book_id)
+    if book.status != Book.Status.ASSEMBLING:
+        return "skipped"
+    logger.info("Book %d: assembling %d sheets", book.pk, book.total)
+    with override(settings.LANGUAGE_CODE):
+        return assemble_book_pdf(book)
+
+
+def assemble_book_pdf(book: Book) -> str:
+    render_ids = [pk for chunk in book.chunks.order_by("index") for pk in chunk.render_ids]
+    renders = SheetRender.objects.select_related("indicator__org_unit", "indicator__fiscal_year").in_bulk(
+        render_ids
+    )
+    entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
+
+    # The table of contents' length decides where the sheets start: render it once
+    # without page numbers to learn it, then with them.
+    front, front_pages = front_matter_pdf(book, entries)
+    for _attempt in range(3):
+        first_pages, page = [], front_pages + 1
+        for render, _indicator in entries:
+            first_pages.append(page)
+            page += render.page_count
+        front, pages = front_matter_pdf(book, entries, first_pages)
+        if pages == front_pages:
+            break
+        front_pages = pages
+
+    with tempfile.TemporaryDirectory(prefix="kpi-book-") as workdir:
+        output = Path(workdir) / "book.pdf"
+        total_pages = merge_book(book, front, front_pages, entries, first_pages, output, Path(workdir))
+        with transaction.atomic():
+            book = Book.objects.select_for_update().get(pk=book.pk)
+            if book.status != Book.Status.ASSEMBLING:
+                return "skipped"
+            with output.open("rb") as handle:
+                book.file.save(f"book-{book.pk}.pdf", File(handle), save=False)
+            book.page_count = total_pages
+            book.reused = book.chunks.aggregate(n=Sum("reused_count"))["n"] or 0
+            book.status = Book.Status.DONE
+            book.finished_at = timezone.now()
+            book.save()
+    logger.info("Book %d: ready, %d pages (%s)", book.pk, total_pages, book.file.name)
+    return "done"
+
+
+def spool(render: SheetRender, workdir: Path) -> Path:
+    """The sheet's PDF copied from the storage (local disk or object storage, written by
+    any worker on any machine) into this assembly's own temporary directory."""
+    path = workdir / f"sheet-{render.pk}.pdf"
+    with render.file.open("rb") as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    return path
+
+
+def merge_book(
+    book: Book, front: bytes, front_pages: int, entries, first_pages, output: Path, workdir: Path
+) -> int:
+    """Front matter and sheets in one PDF (written to ``output``) whose outline mirrors
+    the contents; returns its page count.
+
+    qpdf (pikepdf) copies pages without parsing their content: for a fiscal year's
+    book (2,450 sheets) it merges in seconds where pypdf took a minute. Sheets are
+    read through the storage API into temporary files, and the book is written to a
+    file: memory holds the page structures, not every sheet's bytes.
+    """
+    sources = []
+    try:
+        book_pdf = pikepdf.new()
+        sources.append(pikepdf.open(io.BytesIO(front)))
+        book_pdf.pages.extend(sources[-1].pages)
+        for render, _indicator in entries:
+            sources.append(pikepdf.open(spool(render, workdir)))
+            book_pdf.pages.extend(sources[-1].pages)
+        with book_pdf.open_outline() as outline:
+            contents = pikepdf.OutlineItem(_("Contents"), 1 if front_pages > 1 else 0)
+            outline.root.append(contents)
+            group_item, group = None, None
+            for (_render, indicator), first_page in zip(entries, first_pages, strict=True):
+                if (indicator.org_unit_id, indicator.fiscal_year_id) != group:
+                    group = (indicator.org_unit_id, indicator.fiscal_year_id)
+                    group_item = pikepdf.OutlineItem(
+                        group_label(indicator.org_unit, indicator.fiscal_year.year), first_page - 1
+                    )
+                    contents.children.append(group_item)
+                group_item.children.append(
+                    pikepdf.OutlineItem(f"{indicator.full_code} {indicator.name}", first_page - 1)
+                )
+        book_pdf.docinfo["/Title"] = book.title
+        book_pdf.docinfo["/Author"] = display_name(book.ordered_by)
+        book_pdf.save(output)
+        return len(book_pdf.pages)
+    finally:
+        for source in sources:
+            source.close()

@@ -1,0 +1,9 @@
+"""What PDF rendering changes in WeasyPrint, installed once per process."""
+
+from reports.printing import actual_text, thai_breaks
+
+
+def install() -> None:
+    """Thai in PDFs: /ActualText on each line, breaks between words. Idempotent."""
+    actual_text.install()
+    thai_breaks.install()

@@ -1,0 +1,1 @@
+"""The reports app's pages, one module per family of screens."""

@@ -1,0 +1,55 @@
+"""Each role's start page: unit staff their units' quarters, auditors the review queue,
+executives and administrators the reporting progress per unit."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from indicators.access import principal
+from indicators.models import QUARTERS, FiscalYear
+from indicators.periods import chosen_fiscal_year, chosen_quarter, default_fiscal_year
+from reports.selectors import quarter_statuses, reporting_by_unit
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    who = principal(request.user)
+    if who.is_auditor and not who.is_administrator:
+        return redirect("review_queue")
+    today = timezone.localdate()
+    years = list(FiscalYear.objects.order_by("-year"))
+    if not years:
+        return render(request, "reports/home_empty.html")
+    if who.is_unit_staff:
+        return staff_home(request, default_fiscal_year(years, today), today)
+    if who.reads_everything:
+        return overview(request, years, today)
+    return render(request, "reports/home_empty.html", {"no_role": True})
+
+
+def staff_home(request: HttpRequest, fiscal_year: FiscalYear, today) -> HttpResponse:
+    """The staff member's units' indicators, each quarter's status and deadline."""
+    context = {
+        "fiscal_year": fiscal_year,
+        "periods": list(fiscal_year.quarters.order_by("quarter")),
+        "rows": quarter_statuses(request.user, fiscal_year),
+        "today": today,
+    }
+    return render(request, "reports/home_staff.html", context)
+
+
+def overview(request: HttpRequest, years: list[FiscalYear], today) -> HttpResponse:
+    """Reporting progress per unit for one quarter of a fiscal year (their choice)."""
+    fiscal_year = chosen_fiscal_year(years, request.GET.get("year", ""), today)
+    quarter = chosen_quarter(request.GET.get("quarter", ""), today)
+    rows, summary = reporting_by_unit(fiscal_year, quarter)
+    context = {
+        "fiscal_year": fiscal_year,
+        "years": years,
+        "quarter": quarter,
+        "quarters": QUARTERS,
+        "rows": rows,
+        "summary": summary,
+    }
+    return render(request, "reports/home_overview.html", context)

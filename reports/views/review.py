@@ -1,0 +1,98 @@
+"""Review by auditors: the queue of submitted quarters, scoring with acceptance or
+return; and administrators reopening an accepted quarter."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from indicators.access import principal, require, visible_indicators
+from indicators.models import QUARTERS, FiscalYear, OrgUnit
+from kpi_portal.navigation import query_without_page
+from reports.forms import ReopenForm, ReviewForm, review_initial
+from reports.models import QuarterReport, ReportRefused
+from reports.selectors import waiting_reports
+from reports.sheet import sheet_for_user
+from reports.views.entry import check_quarter
+
+
+def render_review(request, context, form, status=200):
+    return render(request, "reports/quarter_review.html", {**context, "form": form}, status=status)
+
+
+def review_refusal(context: dict, form: ReviewForm) -> int | None:
+    """The status for a posted review that cannot be recorded (the reason put on ``form``)."""
+    if not context["reviewable"]:
+        form.is_valid()
+        form.add_error(None, _("Only a submitted report can be reviewed."))
+        return 403
+    return None if form.is_valid() else 400
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def quarter_review(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
+    """Auditors score a submitted quarter, then accept it or return it with a comment."""
+    check_quarter(quarter)
+    sheet = sheet_for_user(request.user, pk)
+    require(principal(request.user).may_review)
+    row = sheet.rows[quarter - 1]
+    report, fiscal_year = row.report, sheet.indicator.fiscal_year
+    reviewable = report is not None and report.is_submitted
+    context = {"sheet": sheet, "quarter": quarter, "row": row, "report": report, "reviewable": reviewable}
+    if request.method != "POST":
+        form = ReviewForm(initial=review_initial(report, row.score), fiscal_year=fiscal_year, accepting=True)
+        return render_review(request, context, form)
+    accepting = "accept" in request.POST
+    form = ReviewForm(request.POST, fiscal_year=fiscal_year, accepting=accepting)
+    if status := review_refusal(context, form):
+        return render_review(request, context, form, status=status)
+    decide = report.accept if accepting else report.return_for_revision
+    try:
+        decide(by=request.user, version=form.cleaned_data["version"], review=form.review())
+    except ReportRefused:
+        form.add_error(None, _("The report changed while you reviewed it; reload the page to see it."))
+        return render_review(request, context, form, status=409)
+    if accepting:
+        messages.success(request, _("Quarter %(quarter)s accepted.") % {"quarter": quarter})
+    else:
+        messages.success(request, _("Quarter %(quarter)s returned for revision.") % {"quarter": quarter})
+    return redirect("review_queue")
+
+
+@require_POST
+def quarter_reopen(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
+    """Administrators reopen an accepted quarter, giving a reason the unit will see."""
+    check_quarter(quarter)
+    indicator = get_object_or_404(visible_indicators(request.user), pk=pk)
+    require(principal(request.user).may_reopen)
+    report = get_object_or_404(QuarterReport, indicator=indicator, quarter=quarter)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("indicator_detail", pk=pk)
+    try:
+        report.reopen(by=request.user, reason=form.cleaned_data["reason"], request=request)
+    except ReportRefused:
+        messages.error(request, _("Only an accepted quarter can be reopened."))
+    else:
+        messages.success(request, _("Quarter %(quarter)s reopened for the unit.") % {"quarter": quarter})
+    return redirect("indicator_detail", pk=pk)
+
+
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted quarters waiting for the auditors, oldest first."""
+    require(principal(request.user).may_review)
+    filters = {name: request.GET.get(name, "") for name in ("year", "unit", "quarter")}
+    page = Paginator(waiting_reports(filters), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "years": FiscalYear.objects.all(),
+        "units": OrgUnit.objects.all(),
+        "quarters": QUARTERS,
+        "filters": filters,
+        "query": query_without_page(request),
+    }
+    return render(request, "reports/review_queue.html", context)

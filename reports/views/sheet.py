@@ -1,0 +1,37 @@
+"""The indicator detail sheet: its page, with what the user may do each quarter, and its PDF."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from indicators.access import principal
+from indicators.people import display_name
+from kpi_portal.navigation import back_url
+from reports.printing.render import html_to_pdf, sheet_html
+from reports.sheet import sheet_for_user
+
+
+@require_safe
+def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = sheet_for_user(request.user, pk)
+    context = {
+        "sheet": sheet,
+        "back_url": back_url(request),
+        "can_report": principal(request.user).reports_for(sheet.indicator),
+    }
+    return render(request, "reports/indicator_detail.html", context)
+
+
+@require_safe
+@cache_control(private=True, no_store=True)
+def indicator_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = sheet_for_user(request.user, pk)
+    html = sheet_html(sheet, timezone.localtime(), display_name(request.user), request=request)
+    pdf, _pages = html_to_pdf(html)
+    indicator = sheet.indicator
+    filename = f"{indicator.org_unit.code}-{indicator.code}-{indicator.fiscal_year.year}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
