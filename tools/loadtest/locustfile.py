@@ -91,9 +91,11 @@ class PortalUser(HttpUser):
         # The code is computed when sent; a server so busy that it checks it more than 30 s
         # later refuses it as expired (an error in the figures): the auditor then types the
         # next code, as a person would.
-        for _attempt in range(3):
+        for attempt in range(3):
             if not (self.account.get("totp_key") and "/account/two-factor/" in response.url):
                 break
+            if attempt:
+                time.sleep(2)  # a refused code makes the next wait a second or two (throttling)
             response = self.client.post(
                 "/account/two-factor/",
                 {
