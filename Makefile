@@ -2,7 +2,7 @@
 PYTHON := .venv/bin/python
 DEV := DJANGO_DEBUG=1
 
-.PHONY: setup run test bench lint messages fonts
+.PHONY: setup run test bench lint messages fonts prod-local loadtest
 
 setup:
 	tools/setup.sh
@@ -23,6 +23,15 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 	$(DEV) $(PYTHON) manage.py makemigrations --check --dry-run
+
+# The production configuration on this machine (PostgreSQL, DEBUG off, gunicorn, book
+# workers): see README "Operations".
+prod-local: setup
+	tools/prod_local.sh
+
+# The quarter-end load test against a prod-local-like server (PostgreSQL, bench data).
+loadtest: setup
+	$(PYTHON) tools/loadtest.py
 
 bench: setup
 	$(PYTHON) tools/bench.py

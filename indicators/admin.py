@@ -80,12 +80,12 @@ class FiscalQuarterAdmin(HistoryAdmin):
 
     @admin.action(description=_("Lock the selected quarters (no more changes by units)"))
     def lock_quarters(self, request, queryset):
-        count = sum(period.lock(request.user) for period in queryset)
+        count = sum(period.lock(request.user, request=request) for period in queryset)
         self.message_user(request, _("%(count)d quarters locked.") % {"count": count})
 
     @admin.action(description=_("Unlock the selected quarters"))
     def unlock_quarters(self, request, queryset):
-        count = sum(period.unlock(request.user) for period in queryset)
+        count = sum(period.unlock(request.user, request=request) for period in queryset)
         self.message_user(request, _("%(count)d quarters unlocked.") % {"count": count})
 
 
@@ -200,7 +200,11 @@ class IndicatorAdmin(HistoryAdmin):
             upload = form.cleaned_data["file"]
             try:
                 result = import_file(
-                    upload, upload.name, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                    upload,
+                    upload.name,
+                    user=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    request=request,
                 )
             except ImportFileError as error:
                 form.add_error("file", str(error))

@@ -15,7 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
-from indicators import thai
+from indicators import audit, thai
+
+# The audit log's model lives in its own module; imported here, Django registers it.
+from indicators.audit import AuditEvent  # noqa: F401
 from indicators.calendar import LONGEST_BREAK_DAYS, WorkingCalendar
 
 QUARTERS = (1, 2, 3, 4)
@@ -146,17 +149,18 @@ class FiscalQuarter(models.Model):
         super().save(update_fields=["effective_due_date"])
         return True
 
-    def lock(self, by) -> bool:
-        """Refuse every unit edit of the quarter from now, ``by`` recorded in its history.
-        Locking a locked quarter keeps who locked it first and when. Whether it changed."""
-        return self._set_lock(by, locked=True)
+    def lock(self, by, request=None) -> bool:
+        """Refuse every unit edit of the quarter from now, ``by`` recorded in its history
+        and the audit log. Locking a locked quarter keeps who locked it first and when.
+        Whether it changed."""
+        return self._set_lock(by, locked=True, request=request)
 
-    def unlock(self, by) -> bool:
+    def unlock(self, by, request=None) -> bool:
         """Lift the lock (clearing ``locked_by``: the history keeps who locked it)."""
-        return self._set_lock(by, locked=False)
+        return self._set_lock(by, locked=False, request=request)
 
     @transaction.atomic
-    def _set_lock(self, by, locked: bool) -> bool:
+    def _set_lock(self, by, locked: bool, request=None) -> bool:
         self.refresh_from_db(from_queryset=FiscalQuarter.objects.select_for_update())
         if self.is_locked == locked:
             return False
@@ -164,6 +168,13 @@ class FiscalQuarter(models.Model):
         self.locked_by = by if locked else None
         self._history_user = by
         self.save(update_fields=["locked_at", "locked_by"])
+        audit.record(
+            audit.AuditEvent.Kind.QUARTER_LOCKED if locked else audit.AuditEvent.Kind.QUARTER_UNLOCKED,
+            request=request,
+            user=by,
+            fiscal_year=self.fiscal_year.year,
+            quarter=self.quarter,
+        )
         return True
 
 

@@ -15,3 +15,6 @@ class KpiPortalConfig(AppConfig):
 
     def ready(self):
         user_logged_in.connect(start_session_clock, dispatch_uid="kpi_portal.start_session_clock")
+        from kpi_portal import audit_signals
+
+        audit_signals.connect()

@@ -77,7 +77,7 @@ def reauthenticate(request: HttpRequest) -> bool:
     if user is None:
         return False
     # Two-factor sign-in: who needs a second factor types its code here too.
-    check = two_factor.check_code(user, code)
+    check = two_factor.check_code(user, code, request=request)
     if check.device is None and two_factor.code_needed(user):
         return False
     login(request, user)

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and the response, carry its id.
+    "kpi_portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -100,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Writes refused requests (403) to the audit log.
+    "kpi_portal.audit_middleware.AuditRefusalsMiddleware",
     # Last, so that it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -167,6 +171,16 @@ AXES_HANDLER = "kpi_portal.sign_in_limits.PortalAxesHandler"
 SIGN_IN_ADDRESS_FAILURE_LIMIT = env_positive_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 100)
 SIGN_IN_KNOWN_BROWSER_DAYS = env_positive_int("SIGN_IN_KNOWN_BROWSER_DAYS", 90)
 
+# Behind reverse proxies (nginx, a load balancer) every request comes from a proxy's
+# address: the client's is the one the outermost of our proxies appended to
+# X-Forwarded-For. DJANGO_TRUSTED_PROXY_COUNT says how many of ours there are (0: none,
+# the header is ignored, as any client can send it); DJANGO_TRUSTED_PROXIES optionally
+# lists their addresses or networks, from which alone the header is believed. Used by
+# django-axes (lockouts), the audit log and the request id (kpi_portal.client_address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0") or 0)
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "kpi_portal.client_address.client_address"
+
 # Two-factor sign-in (django-otp): TOTP apps plus one-time recovery codes. Required
 # for auditors, administrators and anyone who may open the admin site; optional for
 # the other roles (kpi_portal.two_factor). A wrong code doubles the wait before the
@@ -224,8 +238,33 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence, books and rendered sheets are only ever read and written through the
+# storage API, so that several servers can share them: the local disk (MEDIA_ROOT) by
+# default, S3-compatible object storage (django-storages) when a bucket is configured.
+# Files are private: never a public URL, always served by a view that checks rights.
+S3_BUCKET = os.environ.get("DJANGO_S3_BUCKET", "")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            # Unset: boto3 finds keys itself (an instance role, ~/.aws, AWS_* variables).
+            "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DJANGO_S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": os.environ.get("DJANGO_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+            "location": os.environ.get("DJANGO_S3_PREFIX", ""),
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,
+            "file_overwrite": False,  # never replace a stored file: a clash gets a new name
+            "max_memory_size": 8 * 1024 * 1024,  # larger downloads spool to a temporary file
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -249,14 +288,43 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    # Load balancers probe the servers themselves, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs go to standard error (journald, a container's log): one JSON object a line outside
+# development (DJANGO_LOG_FORMAT=json|text), each with the request's id
+# (kpi_portal.request_id). DJANGO_ACCESS_LOG=1 (gunicorn.conf.py sets it) adds a line
+# per request: method, path, status, duration, user id.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "kpi_portal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "kpi_portal.access": {"level": "INFO" if env_bool("DJANGO_ACCESS_LOG") else "WARNING"},
+    },
 }
+# A request id from the proxy (nginx's $request_id) is kept when the request came
+# through trusted proxies; otherwise the portal makes one.
+REQUEST_ID_HEADER = os.environ.get("DJANGO_REQUEST_ID_HEADER", "X-Request-ID")
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 # An imported .xlsx is checked before it is opened, against zip bombs (indicators/exchange/read.py).
 # A city's export (2,500 indicators, 41 columns, long Thai texts) unpacks to about 35 MB,
@@ -311,3 +379,12 @@ REMINDER_INTERVAL_SECONDS = env_positive_int("REMINDER_INTERVAL_SECONDS", 300)
 # A failed mail is tried again after 1, 5, 15, 60, 240 minutes, then given up (and shown
 # to administrators in the admin).
 MAIL_RETRY_MINUTES = [1, 5, 15, 60, 240]
+# Health endpoints (kpi_portal.health): /health/ for load balancers (database, storage),
+# /health/background/ for monitoring (the task queue and the book workers). A task
+# waiting longer than the first figure is a warning, longer than the second unhealthy;
+# a worker whose heartbeat is older than the third is taken for dead.
+HEALTH_QUEUE_WARNING_SECONDS = env_positive_int("HEALTH_QUEUE_WARNING_SECONDS", 300)
+HEALTH_QUEUE_MAX_SECONDS = env_positive_int("HEALTH_QUEUE_MAX_SECONDS", 1800)
+HEALTH_WORKER_MAX_SECONDS = env_positive_int("HEALTH_WORKER_MAX_SECONDS", 60)
+# The audit log (indicators.audit) keeps this many days; `manage.py prune_audit_log` deletes older entries.
+AUDIT_LOG_RETENTION_DAYS = env_positive_int("AUDIT_LOG_RETENTION_DAYS", 730)

@@ -24,6 +24,7 @@ from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.core import signing
 from django.db.models import Sum
@@ -97,3 +98,10 @@ class PortalAxesHandler(AxesDatabaseHandler):
             request.kpi_address_locked = True
             request.axes_locked_out = True
             request.axes_credentials = credentials
+            # Announced like axes' own lockouts (the audit log listens).
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )

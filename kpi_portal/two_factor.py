@@ -31,6 +31,7 @@ from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from indicators import audit
 from indicators.access import principal
 from indicators.models import Role
 
@@ -113,13 +114,26 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code if ch not in " -\t").lower()[:32]
 
 
-def check_code(user, code: str, device=None) -> CodeCheck:
+def check_code(user, code: str, device=None, request=None) -> CodeCheck:
     """Verify a code of the user's app (6 digits) or a recovery code (used up once accepted).
 
     Every wrong code doubles the wait before the next one is even looked at
     (django-otp's throttling, per device). ``device`` limits the check to one
-    device (the one being set up).
+    device (the one being set up). With ``request``, a refused code is written to
+    the audit log (never the code itself).
     """
+    check = _check_code(user, code, device)
+    if request is not None and check.device is None and normalise_code(code):
+        audit.record(
+            audit.AuditEvent.Kind.TWO_FACTOR_FAILED,
+            request=request,
+            user=user,
+            throttled=check.wait_until is not None,
+        )
+    return check
+
+
+def _check_code(user, code: str, device=None) -> CodeCheck:
     code = normalise_code(code)
     if not code:
         return CodeCheck(None)

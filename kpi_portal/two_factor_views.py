@@ -58,7 +58,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if form.is_valid():
-        check = two_factor.check_code(user, form.cleaned_data["code"])
+        check = two_factor.check_code(user, form.cleaned_data["code"], request=request)
         if check.device is not None:
             two_factor.complete_sign_in(request, check.device)
             return redirect(next_url(request))
@@ -81,7 +81,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if form.is_valid():
-        check = two_factor.check_code(user, form.cleaned_data["code"], device=device)
+        check = two_factor.check_code(user, form.cleaned_data["code"], device=device, request=request)
         if check.device is not None:
             codes = two_factor.confirm_enrolment(user, check.device)
             two_factor.complete_sign_in(request, check.device)
@@ -143,7 +143,7 @@ def turn_off(request: HttpRequest) -> HttpResponse:
         return redirect("two_factor:security")
     form = CodeForm(request.POST)
     if form.is_valid():
-        check = two_factor.check_code(user, form.cleaned_data["code"])
+        check = two_factor.check_code(user, form.cleaned_data["code"], request=request)
         if check.device is not None:
             two_factor.remove_devices(user)
             messages.success(request, _("Two-step sign-in is turned off."))

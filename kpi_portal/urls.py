@@ -7,6 +7,7 @@ from kpi_portal import two_factor_views
 
 urlpatterns = [
     path("", include("kpi_portal.session_urls")),
+    path("", include("kpi_portal.health_urls")),
     path("account/", include("kpi_portal.two_factor_urls")),
     path("", include("indicators.urls")),
     path("", include("reports.urls")),

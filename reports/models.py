@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators import audit
 from indicators.models import QUARTER_VALIDATORS, FiscalQuarter, Indicator
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -277,8 +278,9 @@ class QuarterReport(models.Model):
         return audit
 
     @transaction.atomic
-    def reopen(self, *, by, reason: str) -> None:
-        """An administrator hands an accepted report back to its unit, saying why."""
+    def reopen(self, *, by, reason: str, request=None) -> None:
+        """An administrator hands an accepted report back to its unit, saying why (also
+        written to the audit log)."""
         claimed = QuarterReport.objects.filter(pk=self.pk, status=self.Status.ACCEPTED).update(
             version=self.version + 1
         )
@@ -290,6 +292,15 @@ class QuarterReport(models.Model):
         # The whole reason is the report's return comment (and in its history); the
         # history's change-reason column holds 100 characters.
         self._store(by, reason=shortened(reason, 100))
+        audit.record(
+            audit.AuditEvent.Kind.REPORT_REOPENED,
+            request=request,
+            user=by,
+            indicator=self.indicator.full_code,
+            fiscal_year=self.indicator.fiscal_year.year,
+            quarter=self.quarter,
+            reason=shortened(reason, 500),
+        )
 
     def attach_evidence(self, upload, by) -> "EvidenceFile":
         """Store ``upload`` (checked by the entry form, ``detected_type`` set) as evidence."""
@@ -712,3 +723,21 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+class WorkerHeartbeat(models.Model):
+    """A book worker's sign of life, written at every poll and task (reports.workers).
+    The health check (/health/background/) reads it; a worker that stops cleanly
+    removes its row, a killed one leaves it to grow old."""
+
+    worker = models.CharField(_("worker"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process"))
+    started_at = models.DateTimeField(_("started at"))
+    beat_at = models.DateTimeField(_("last sign of life"), db_index=True)
+
+    class Meta:
+        ordering = ["worker"]
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return self.worker

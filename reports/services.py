@@ -45,8 +45,8 @@ def review_report(report: QuarterReport, by, *, accept: bool, version: int, revi
 
 
 @transaction.atomic
-def reopen_report(report: QuarterReport, by, reason: str) -> None:
-    """An administrator hands an accepted report back (``QuarterReport.reopen``); the
-    unit's staff are told why."""
-    report.reopen(by=by, reason=reason)
+def reopen_report(report: QuarterReport, by, reason: str, request=None) -> None:
+    """An administrator hands an accepted report back (``QuarterReport.reopen``, which also
+    writes the audit log); the unit's staff are told why."""
+    report.reopen(by=by, reason=reason, request=request)
     notify_reviewed(report, by=by)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reports import health
 from reports.views import (
     books,
     dashboard,
@@ -52,4 +53,6 @@ urlpatterns = [
         notifications.notification_unsubscribe,
         name="notification_unsubscribe",
     ),
+    # Monitoring: the task queue and the book workers (the load balancers' /health/ is kpi_portal's).
+    path("health/background/", health.background, name="health_background"),
 ]

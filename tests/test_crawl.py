@@ -12,6 +12,7 @@ unit's data.
 import datetime
 from collections import Counter, deque
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from indicators.audit import AuditEvent
 from indicators.models import FiscalQuarter, Indicator, OrgUnit, Role, UnitMembership
 from reports import services
 from reports.models import Book, EvidenceFile, QuarterReport, Review
@@ -226,6 +228,7 @@ def test_every_page_reached_by_links_and_forms_answers(demo, username):
     client.force_login(user)
     client.get("/")  # the session's first save, before the snapshot
     before, devices_before = db_snapshot(), confirmed_devices()
+    crawl_started = timezone.now()
     visits = crawl(client, start_pages(user))
     errors = [(visit.url, visit.status) for visit in visits if visit.status >= 500]
     assert errors == []
@@ -239,9 +242,16 @@ def test_every_page_reached_by_links_and_forms_answers(demo, username):
         assert reached["book_download"] and reached["dashboard"] and reached["unit_page"], reached
     if username == "admin":
         assert sum(count for route, count in reached.items() if route.startswith("admin:")) > 30, reached
-    # Reading pages changes nothing (sessions aside), but for one thing: the two-factor
-    # set-up page creates the secret it shows, an unconfirmed device reused on later visits.
-    assert set(changed_tables(before, db_snapshot())) <= {"otp_totp.TOTPDevice"}
+    # Reading pages changes nothing (sessions aside), but for two things: the two-factor
+    # set-up page creates the secret it shows, an unconfirmed device reused on later visits;
+    # and each refused page (403) is written to the audit log, exactly once, nothing else.
+    assert set(changed_tables(before, db_snapshot())) <= {"otp_totp.TOTPDevice", "indicators.AuditEvent"}
+    refused = [visit.url for visit in visits if visit.status == 403]
+    written = AuditEvent.objects.filter(at__gte=crawl_started).order_by("pk")
+    assert [(event.kind, event.user_id) for event in written] == [(AuditEvent.Kind.REFUSED, user.pk)] * len(
+        refused
+    )
+    assert sorted(event.path for event in written) == sorted(unquote(urlsplit(url).path) for url in refused)
     assert confirmed_devices() == devices_before
     if user.groups.filter(name=Role.UNIT_STAFF).exists():
         assert_only_own_units(user, visits)

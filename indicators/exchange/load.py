@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from indicators import audit
 from indicators.exchange.cells import (
     CONTROL_CHARACTER,
     CellError,
@@ -259,21 +260,44 @@ class ImportResult:
         return text
 
 
-def import_file(file, name: str, user=None, dry_run: bool = False) -> ImportResult:
+def import_file(file, name: str, user=None, dry_run: bool = False, request=None) -> ImportResult:
     """Validate the whole file, then import every row or none.
 
     Raises ImportFileError when the file itself cannot be read; errors in rows
-    and cells come back in ``result.errors`` (and nothing is written)."""
+    and cells come back in ``result.errors`` (and nothing is written). An import
+    (not a dry run) is written to the audit log: who, the file's name, the counts."""
     plan = validate(read_table(file, name))
     if plan.errors:
-        return ImportResult(errors=plan.errors, rows=len(plan.rows))
-    with transaction.atomic():
-        reason = CONTROL_CHARACTER.sub("", f"import {Path(name).name}")[:100]
-        result = write(plan, user, reason=reason)
-        if dry_run:
-            transaction.set_rollback(True)
-            result.dry_run = True
+        result = ImportResult(errors=plan.errors, rows=len(plan.rows))
+    else:
+        with transaction.atomic():
+            reason = CONTROL_CHARACTER.sub("", f"import {Path(name).name}")[:100]
+            result = write(plan, user, reason=reason)
+            if dry_run:
+                transaction.set_rollback(True)
+                result.dry_run = True
+    if not dry_run:
+        audit.record(
+            audit.AuditEvent.Kind.IMPORTED,
+            request=request,
+            user=user,
+            file=CONTROL_CHARACTER.sub("", Path(name).name)[:200],
+            imported=result.ok,
+            errors=len(result.errors),
+            **{key: getattr(result, key) for key in AUDITED_COUNTS},
+        )
     return result
+
+
+AUDITED_COUNTS = (
+    "rows",
+    "created",
+    "updated",
+    "unchanged",
+    "targets_created",
+    "targets_updated",
+    "targets_deleted",
+)
 
 
 def write(plan: Plan, user, reason: str) -> ImportResult:

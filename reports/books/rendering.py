@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from reports import workers
 from reports.books.ordering import fail_book
 from reports.books.queue import chunk_label, queue_assembly
 from reports.books.recovery import hand_back, recover_stalled_chunks
@@ -167,6 +168,7 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
             render, was_reused = render_sheet(indicator, existing)
             render_ids.append(render.pk)
             reused += was_reused
+        workers.beat(worker)
         still_ours = BookChunk.objects.filter(
             pk=chunk.pk, worker=worker, status=BookChunk.Status.RUNNING
         ).update(

@@ -76,7 +76,7 @@ def quarter_reopen(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
         messages.error(request, form.errors["reason"][0])
         return redirect("indicator_detail", pk=pk)
     try:
-        reopen_report(report, request.user, form.cleaned_data["reason"])
+        reopen_report(report, request.user, form.cleaned_data["reason"], request=request)
     except ReportRefused:
         messages.error(request, _("Only an accepted quarter can be reopened."))
     else:

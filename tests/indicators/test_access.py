@@ -188,9 +188,17 @@ EXPECTED |= {
         {a: (200, 302) for a in ACTORS} | {"anonymous": SIGN_IN},
     ),
 }
-# The unsubscribe link of a mail works without signing in, by design (a signed link;
-# tests/test_notifications.py).
-NOT_WALKED = {"login", "logout", "set_language", "session_keepalive", "notification_unsubscribe"}
+# Open to everyone, signed in or not, tested on their own: the unsubscribe link of a mail (a signed
+# link; tests/reports/test_notifications.py) and health (tests/kpi_portal/test_health.py).
+NOT_WALKED = {
+    "login",
+    "logout",
+    "set_language",
+    "session_keepalive",
+    "notification_unsubscribe",
+    "health",
+    "health_background",
+}
 
 
 def test_every_url_pattern_is_walked():

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from indicators.audit import AuditEvent
 from reports.models import QuarterReport
 from tests.factories import make_indicator, make_unit
 from tests.web import changed_tables, db_snapshot, make_world, parse_page, portal_urls, project_urls
@@ -86,6 +87,7 @@ def test_every_url_refuses_a_forged_post_and_echoes_nothing_that_can_be_sent_aga
         ("admin", SAME_ORIGIN, portal_urls(urls)),
     ]
     before = db_snapshot()
+    first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for role, headers, urls_posted in combinations:
         for name, url in urls_posted:
             response = signed_in[role].post(url, body, headers=headers)
@@ -96,7 +98,12 @@ def test_every_url_refuses_a_forged_post_and_echoes_nothing_that_can_be_sent_aga
             echoed = {field for field in body if marker(field) in html}
             assert echoed == ({"narrative"} if gives_back_the_entry else set()), where
             assert form_actions(html) <= chrome | ({entry_url} if gives_back_the_entry else set()), where
-    assert changed_tables(before, db_snapshot()) == []
+    # Nothing changed but the audit log, where each refusal is written once, echoing nothing posted.
+    assert changed_tables(before, db_snapshot()) == ["indicators.AuditEvent"]
+    written = AuditEvent.objects.filter(pk__gt=first_event)
+    assert written.count() == sum(len(urls_posted) for _role, _headers, urls_posted in combinations)
+    assert set(written.values_list("kind", flat=True)) == {AuditEvent.Kind.REFUSED}
+    assert not any(marker(field) in str(row) for row in written.values_list() for field in body)
 
 
 def test_the_review_forgery_of_the_issue_is_refused(world):
@@ -206,5 +213,11 @@ def test_the_session_page_gives_back_only_the_entry_fields(world):
     ]
     fields = dict(form.fields)
     assert fields["reauth_password"] == fields["reauth_code"] == "" and form.submit == ("save", "")
-    # Only the failed sign-in was counted (django-axes); no report changed.
-    assert [label for label in changed_tables(before, db_snapshot()) if not label.startswith("axes.")] == []
+    # Only the failed sign-in was counted (django-axes) and written to the audit log (with
+    # the username only); no report changed.
+    assert [label for label in changed_tables(before, db_snapshot()) if not label.startswith("axes.")] == [
+        "indicators.AuditEvent"
+    ]
+    (event,) = AuditEvent.objects.all()
+    assert (event.kind, event.username) == (AuditEvent.Kind.SIGN_IN_FAILED, "somchai")
+    assert not any(marker(field) in str(value) for value in event.__dict__.values() for field in posted)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 
+from reports import workers
 from reports.books import recovery, rendering
 from reports.notifications.worker import NotificationDuty
 
@@ -29,6 +30,10 @@ class BookWorker(Worker):
     def restore_signals(self) -> None:
         for signum, handler in self.previous_handlers.items():
             signal.signal(signum, handler)
+
+    def run_task(self, db_task_result) -> None:
+        workers.beat(self.worker_id)
+        super().run_task(db_task_result)
 
     def shutdown(self, signum, frame) -> None:
         # Only flags are set, and the code the signal interrupted runs on to the end
@@ -77,8 +82,10 @@ class Command(BaseCommand):
         worker.configure_signals()
         notifications = NotificationDuty()
         logger.info("Book worker %r started (process %d)", worker_id, os.getpid())
+        workers.started(worker_id)
         try:
             while worker.running:
+                workers.beat(worker_id)
                 recovery.recover_stalled_chunks(worker_id)
                 worker.run()
                 notifications.tick()
@@ -89,6 +96,7 @@ class Command(BaseCommand):
         finally:
             worker.restore_signals()
             rendering.worker_stop.requested = False
+            workers.stopped(worker_id)
         logger.info("Book worker %r stopped", worker_id)
 
 

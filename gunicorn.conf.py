@@ -1,0 +1,86 @@
+"""gunicorn's configuration for the portal in production: ``gunicorn -c gunicorn.conf.py``.
+
+Every figure comes from the environment (deploy/kpi-portal.env.example lists them).
+
+- Workers: processes, ``GUNICORN_WORKERS`` (default: the number of cores). Rendering a
+  sheet's PDF is CPU-bound Python, which one process runs on one core at a time (the
+  GIL): cores are what serve PDFs. Threads (``GUNICORN_THREADS``, default 4, the
+  ``gthread`` worker) let a process serve other requests while one waits on the
+  database or the storage: page views and autosaves are mostly waiting.
+- No preloading (``preload_app`` off): each worker imports the portal itself after the
+  fork. A worker then holds no state shared with the master (database connections,
+  fontconfig's caches, threads), ``kill -HUP`` reloads new code worker by worker without
+  dropping a request (a deploy), and a worker restarted after ``max_requests`` comes up
+  clean. It costs a second or two of start-up per worker and some memory, which the
+  warm-up below makes worthwhile: the first PDF a worker serves is as fast as the next.
+- Timeouts: a request may take ``GUNICORN_TIMEOUT`` seconds (60; a long sheet's PDF
+  takes a few seconds, books are built by the book workers, never in a request);
+  ``graceful_timeout`` 30 s for requests in flight when a worker is told to stop.
+- No keep-alive (``GUNICORN_KEEPALIVE`` 0): each connection carries one request. nginx
+  keeps the browsers' connections open; between nginx and gunicorn (loopback or a LAN) a
+  new connection costs little. With keep-alive, a worker that is restarted (a deploy,
+  ``max_requests``) closes its idle kept-alive connections, and a request sent on one at
+  that moment fails with "connection closed without response": the load test saw exactly
+  that, twice per restart. Without it a stopping worker only finishes what it has.
+- Workers are replaced after ``max_requests`` (2,000, with jitter so that they do not
+  all restart together): a slow leak in a library cannot grow for weeks.
+- Logs: gunicorn's own to standard error; one JSON line per request comes from the
+  portal itself (``DJANGO_ACCESS_LOG``, with the request id), so gunicorn's access log is off.
+"""
+
+import logging
+import multiprocessing
+import os
+import time
+
+wsgi_app = "kpi_portal.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+preload_app = False
+# X-Forwarded-Proto is believed from these addresses only (the reverse proxy).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = "kpi-portal"
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_portal.settings")
+os.environ.setdefault("DJANGO_ACCESS_LOG", "1")
+
+
+def warm_up_renderer() -> str:
+    """Load fonts and the PDF renderer before the first request (the renderer's own
+    warm-up when it has one, else its font configuration)."""
+    import importlib
+
+    for module_name in ("reports.printing", "reports.pdf"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        warm_up = getattr(module, "warm_up", None)
+        if callable(warm_up):
+            warm_up()
+            return f"{module_name}.warm_up"
+        font_configuration = getattr(module, "font_configuration", None)
+        if callable(font_configuration):
+            font_configuration()
+            return f"{module_name}.font_configuration"
+    return "nothing to warm up"
+
+
+def post_worker_init(worker):
+    started = time.monotonic()
+    try:
+        what = warm_up_renderer()
+    except Exception:  # a failed warm-up must not stop the worker: the first PDF is just slower
+        logging.getLogger("kpi_portal").exception("PDF renderer warm-up failed")
+        return
+    worker.log.info("Worker %s warmed up (%s) in %.2f s", worker.pid, what, time.monotonic() - started)
