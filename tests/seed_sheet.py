@@ -6,7 +6,7 @@ from pathlib import Path
 SEED_FILE = Path(__file__).parent / "data" / "seed_sheet_000_2dc794069d1136f5.txt"
 
 # Lines of the old sheet that are not content: navigation and print controls
-# (our page has its own), the lone "0" of unknown meaning (DESIGN.md: leave it
+# (our page has its own), the lone "0" of unknown meaning (docs/sheet.md: left
 # out), and "0 / 0", the old system's way of saying "not yet evaluated", which
 # we show as "–".
 NOT_CONTENT = {"Back Home", "0", "0 / 0", "รายละเอียดตัวชี้วัดฯ : พิมพ์ข้อมูล"}

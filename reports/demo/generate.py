@@ -8,6 +8,7 @@ results follow the indicators' unit-of-measure rules (``Indicator.check_result``
 
 import datetime
 import random
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators import thai
+from indicators.calendar import WorkingCalendar
 from indicators.models import (
     QUARTERS,
     CityDataSet,
@@ -28,8 +30,9 @@ from indicators.models import (
     StrategyNode,
     SupportingProject,
     UnitMembership,
+    working_calendar,
 )
-from reports.demo import pools, seed_sheet
+from reports.demo import pools, seed_sheet, texts
 from reports.models import AnnualSummary, AuditScore, QuarterReport
 
 SEED_YEAR = 2560
@@ -43,6 +46,9 @@ DEMO_USERS = (
     ("admin", Role.ADMINISTRATOR, "ผู้ดูแล", "ระบบ"),
 )
 TWO_PLACES = Decimal("0.01")
+# About one report in ten is sent after its deadline; about three in four meet their target.
+LATE_SHARE = 0.1
+ON_TARGET_SHARE = 0.75
 BATCH = 2000
 
 
@@ -203,25 +209,21 @@ def current_fiscal_year(today: datetime.date | None = None) -> int:
     return thai.fiscal_year_of(today or timezone.localdate())
 
 
-def narrative(rng: random.Random, year: int, quarter: int) -> str:
-    months = [thai.THAI_MONTHS[(9 + 3 * (quarter - 1) + i) % 12] for i in range(3)]
-    parts = []
-    for month in months:
-        opening = rng.choice(pools.NARRATIVE_OPENINGS).format(month=month, year=year)
-        steps = rng.sample(pools.NARRATIVE_STEPS, rng.randint(3, 7))
-        numbered = " ".join(f"{i}.{step}" for i, step in enumerate(steps, start=1))
-        parts.append(f"{opening} ดังนี้ {numbered}")
-    return " ".join(parts)
-
-
-def demo_result(indicator: Indicator, target: Decimal, rng: random.Random) -> Decimal:
-    """A plausible result near ``target`` that its unit of measure allows (Indicator's
-    rules): whole numbers where the unit counts things, levels within 1-5, percentages
-    of completion rarely above 100."""
-    result = target * Decimal(rng.uniform(0.8, 1.15))
-    if indicator.result_maximum is not None:
-        result = min(result, indicator.result_maximum)
-    return result.quantize(Decimal(1) if indicator.counts_whole_things else TWO_PLACES)
+def demo_result(indicator: Indicator, template: pools.IndicatorTemplate, target: Decimal, rng) -> Decimal:
+    """A plausible result near ``target``, meeting it about three times in four, that its
+    unit of measure allows (Indicator's rules): whole numbers where the unit counts
+    things, levels within 1-5, shares and scores at most 100."""
+    meets = rng.random() < ON_TARGET_SHARE
+    above = rng.randint(1000, 1120) if meets else rng.randint(800, 990)  # per mille of target
+    if template.lower_is_better:
+        above = 2000 - above  # meeting a "lower is better" target means staying under it
+    result = target * Decimal(above) / 1000
+    for ceiling in (indicator.result_maximum, template.maximum):
+        if ceiling is not None:
+            result = min(result, Decimal(ceiling))
+    result = result.quantize(Decimal(1) if indicator.counts_whole_things else TWO_PLACES)
+    indicator.check_result(result)
+    return result
 
 
 def quarter_targets(annual: Decimal, cumulative: bool, whole: bool = False) -> list[Decimal]:
@@ -234,128 +236,187 @@ def quarter_targets(annual: Decimal, cumulative: bool, whole: bool = False) -> l
     ]
 
 
+def at_office_hours(day: datetime.date, rng: random.Random) -> datetime.datetime:
+    """A moment of ``day`` between 08:30 and 16:30, local time."""
+    minute = rng.randrange(8 * 60)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 30))) + datetime.timedelta(
+        minutes=minute
+    )
+
+
+@dataclass
+class Timeline:
+    """A fiscal year's quarters as of ``today``, on the working calendar."""
+
+    periods: dict[int, FiscalQuarter]
+    today: datetime.date
+    calendar: WorkingCalendar
+
+
+def submission_day(period: FiscalQuarter, timeline: Timeline, rng: random.Random) -> datetime.date | None:
+    """The working day a unit sent the quarter's report: after the quarter ended, mostly
+    in the two weeks before the deadline, now and then in the two weeks after it; before
+    today (the demo is made during today). None when no such day has come yet."""
+    first = thai.quarter_end(period.fiscal_year.year, period.quarter) + datetime.timedelta(days=1)
+    last = timeline.today - datetime.timedelta(days=1)
+    due = period.effective_due_date  # the deadline that counts (moved off a holiday)
+    two_weeks = datetime.timedelta(days=14)
+    late = texts.working_days(timeline.calendar, due + datetime.timedelta(days=1), min(due + two_weeks, last))
+    if late and rng.random() < LATE_SHARE:
+        return rng.choice(late)
+    in_time = texts.working_days(timeline.calendar, max(first, due - two_weeks), min(due, last))
+    in_time = in_time or texts.working_days(timeline.calendar, first, last)
+    return rng.choice(in_time) if in_time else None
+
+
 def generate(units_count: int, per_unit: int, years: int, today: datetime.date | None = None) -> int:
-    """Create what is missing of the generated data set; returns indicators created."""
-    current = current_fiscal_year(today)
+    """Create what is missing of the generated data set as of ``today``; returns
+    indicators created."""
     today = today or timezone.localdate()
+    current = current_fiscal_year(today)
     units = ensure_units(units_count)
     leaves = ensure_strategy_tree()
     data_sets = ensure_city_data_sets()
+    calendar = working_calendar()
     created = 0
     for year in range(current - years + 1, current + 1):
         fiscal_year = ensure_fiscal_year(year)
-        due_dates = {q.quarter: q.effective_due_date for q in fiscal_year.quarters.all()}
+        periods = {period.quarter: period for period in fiscal_year.quarters.select_related("fiscal_year")}
+        timeline = Timeline(periods, today, calendar)
         for unit in units:
             with transaction.atomic():
-                created += generate_unit_year(
-                    fiscal_year, unit, per_unit, leaves, data_sets, due_dates, today
-                )
+                created += generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, timeline)
     return created
 
 
-def quarter_records(indicator, planned, fiscal_year, due_dates, today, rng) -> tuple[list, list]:
-    """The indicator's quarter reports and audit scores as of ``today``: closed quarters
-    reported (late now and then) and mostly accepted, the current one sometimes a draft."""
+def quarter_records(indicator, template, planned, timeline: Timeline, rng) -> tuple[list, list]:
+    """The indicator's quarter reports and audit scores as of today: ended quarters
+    reported (late exactly when sent after the deadline) and, once reviewed, accepted;
+    the quarter under way sometimes a draft."""
+    today, calendar = timeline.today, timeline.calendar
     reports, scores = [], []
     verification_quarter = None
+    year = indicator.fiscal_year.year
+    reached = Decimal(0)
     for quarter, target in zip(QUARTERS, planned, strict=True):
-        due = due_dates[quarter]
-        quarter_over = thai.quarter_end(fiscal_year.year, quarter) < today
-        if not quarter_over:
-            if quarter == thai.fiscal_quarter_of(today) and rng.random() < 0.3:
+        period = timeline.periods[quarter]
+        if thai.quarter_end(year, quarter) >= today:
+            if thai.quarter_end(year, quarter) - datetime.timedelta(days=92) < today and rng.random() < 0.3:
                 reports.append(
                     QuarterReport(
                         indicator=indicator,
                         quarter=quarter,
                         result=None,
-                        narrative=narrative(rng, fiscal_year.year, quarter)[:400],
+                        narrative=texts.draft_narrative(rng, template, year, quarter, today, calendar),
                         status=QuarterReport.Status.DRAFT,
                     )
                 )
             continue
-        if due >= today and rng.random() < 0.4:
+        sent_on = submission_day(period, timeline, rng)
+        if sent_on is None or (period.effective_due_date >= today and rng.random() < 0.4):
             continue  # reporting window still open: not reported yet
-        result = demo_result(indicator, target, rng)
-        # Auditors are still reviewing the latest closed quarter (due dates are ~91 days apart).
-        accepted = due < today - datetime.timedelta(days=100) or rng.random() < 0.5
+        result = demo_result(indicator, template, target, rng)
+        if template.cumulative:
+            result = reached = max(result, reached)
+        submitted_at = at_office_hours(sent_on, rng)
+        reviewed_on = calendar.add_working_days(sent_on, rng.randint(2, 20))
+        # Auditors are still reviewing the latest reports.
+        accepted = reviewed_on < today and (
+            reviewed_on < today - datetime.timedelta(days=45) or rng.random() < 0.5
+        )
+        reviewed_at = at_office_hours(reviewed_on, rng) if accepted else None
         reports.append(
             QuarterReport(
                 indicator=indicator,
                 quarter=quarter,
                 result=result,
-                narrative=narrative(rng, fiscal_year.year, quarter),
+                narrative=texts.quarter_narrative(rng, template, year, quarter, result, target, calendar),
                 status=QuarterReport.Status.ACCEPTED if accepted else QuarterReport.Status.SUBMITTED,
-                submitted_at=timezone.make_aware(
-                    datetime.datetime.combine(
-                        due - datetime.timedelta(days=rng.randint(-5, 10)), datetime.time(10)
-                    )
-                ),
-                is_late=rng.random() < 0.08,
+                submitted_at=submitted_at,
+                is_late=period.is_past_due(submitted_at),
+                reviewed_at=reviewed_at,
             )
         )
         if accepted:
+            met = texts.meets_target(template, result, target)
             if quarter in (3, 4) and verification_quarter is None and rng.random() < 0.6:
                 verification_quarter = quarter
             scores.append(
                 AuditScore(
                     indicator=indicator,
                     quarter=quarter,
-                    score=Decimal(rng.choice((60, 70, 80, 90, 100, 100, 100))),
-                    criterion_1=Decimal(rng.choice((50, 75, 100, 100))),
-                    criterion_2=Decimal(rng.choice((50, 75, 100, 100))),
+                    # Auditors score a quarter that met its target higher.
+                    score=Decimal(rng.choice((90, 100, 100, 100) if met else (60, 70, 80))),
+                    criterion_1=Decimal(rng.choice((75, 100, 100) if met else (50, 75))),
+                    criterion_2=Decimal(rng.choice((75, 100, 100) if met else (50, 75))),
                     is_verification=quarter == verification_quarter,
+                    scored_at=reviewed_at,
                 )
             )
     return reports, scores
 
 
-def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates, today) -> int:
+def indicator_kinds(year: int, unit_code: str) -> list[tuple[pools.IndicatorTemplate, str]]:
+    """Every (template, indicator name) in an order of the unit and year's own: its Nth
+    indicator is the Nth (names repeat only in a unit with more indicators than names)."""
+    kinds = [(template, name) for template in pools.INDICATOR_TEMPLATES for name in template.names()]
+    random.Random(f"{year}-{unit_code}").shuffle(kinds)
+    return kinds
+
+
+def new_indicator(fiscal_year, unit, sequence, template, name, leaves, rng) -> Indicator:
+    Direction = Indicator.Direction
+    general = pools.DEFINITION_SENTENCES
+    chosen = sorted(rng.sample(range(len(general)), rng.randint(1, 2)))  # one or two, in order
+    dimension = rng.choice((1, 1, 2, 3, 4))
+    return Indicator(
+        fiscal_year=fiscal_year,
+        org_unit=unit,
+        code=f"{sequence:04d}",
+        sequence=sequence,
+        agreement_ref=f"{dimension}.{rng.randint(1, 6)}",
+        name=name,
+        annual_target=Decimal(rng.choice(template.targets)),
+        unit_of_measure=template.unit,
+        indicator_type=rng.choice(Indicator.Type.values),
+        result_level=rng.choice(Indicator.ResultLevel.values),
+        direction=Direction.LOWER_IS_BETTER if template.lower_is_better else Direction.HIGHER_IS_BETTER,
+        is_cumulative=template.cumulative,
+        definition=" ".join([template.definition, *(general[i] for i in chosen)]),
+        calculation_method=template.method,
+        data_source=template.data_source,
+        strategy_node=rng.choice(leaves),
+    )
+
+
+def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, timeline: Timeline) -> int:
     existing = set(
         Indicator.objects.filter(fiscal_year=fiscal_year, org_unit=unit).values_list("code", flat=True)
     )
-    rng = random.Random(f"{fiscal_year.year}-{unit.code}")
-    new = []
+    kinds = indicator_kinds(fiscal_year.year, unit.code)
+    new, templates, rngs = [], {}, {}
     for sequence in range(1, per_unit + 1):
         code = f"{sequence:04d}"
-        template, uom, target = pools.INDICATOR_TEMPLATES[rng.randrange(len(pools.INDICATOR_TEMPLATES))]
-        topic = rng.choice(pools.TOPICS)
-        lower = uom in pools.LOWER_IS_BETTER_UNITS
-        dimension = rng.choice((1, 1, 2, 3, 4))
-        indicator = Indicator(
-            fiscal_year=fiscal_year,
-            org_unit=unit,
-            code=code,
-            sequence=sequence,
-            agreement_ref=f"{dimension}.{rng.randint(1, 6)}",
-            name=template.format(topic=topic),
-            annual_target=Decimal(target),
-            unit_of_measure=uom,
-            indicator_type=rng.choice(Indicator.Type.values),
-            result_level=rng.choice(Indicator.ResultLevel.values),
-            direction=Indicator.Direction.LOWER_IS_BETTER if lower else Indicator.Direction.HIGHER_IS_BETTER,
-            is_cumulative=not lower,
-            definition=" ".join(rng.sample(pools.DEFINITION_SENTENCES, 3)),
-            calculation_method=rng.choice(pools.CALCULATION_METHODS),
-            data_source=rng.choice(pools.DATA_SOURCES),
-            strategy_node=rng.choice(leaves),
-        )
-        if code not in existing:
-            new.append(indicator)
+        if code in existing:
+            continue
+        template, name = kinds[(sequence - 1) % len(kinds)]
+        rngs[code] = rng = random.Random(f"{fiscal_year.year}-{unit.code}-{code}")
+        templates[code] = template
+        new.append(new_indicator(fiscal_year, unit, sequence, template, name, leaves, rng))
     if not new:
         return 0
     Indicator.objects.bulk_create(new, batch_size=BATCH)
     # bulk_create sets primary keys on PostgreSQL but not always on SQLite: re-read them.
     by_code = {
         i.code: i
-        for i in Indicator.objects.filter(
+        for i in Indicator.objects.select_related("fiscal_year").filter(
             fiscal_year=fiscal_year, org_unit=unit, code__in=[n.code for n in new]
         )
     }
     targets, reports, scores, summaries, projects, links = [], [], [], [], [], []
     Link = Indicator.city_data_sets.through
-    for draft in new:
-        indicator = by_code[draft.code]
-        rng = random.Random(f"{fiscal_year.year}-{unit.code}-{draft.code}")
+    for code, indicator in by_code.items():
+        rng, template = rngs[code], templates[code]
         planned = quarter_targets(
             indicator.annual_target,
             indicator.is_cumulative,
@@ -363,16 +424,15 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, due_dates
         )
         for quarter, target in zip(QUARTERS, planned, strict=True):
             targets.append(QuarterTarget(indicator=indicator, quarter=quarter, target=target))
-        quarter_reports, quarter_scores = quarter_records(
-            indicator, planned, fiscal_year, due_dates, today, rng
-        )
+        quarter_reports, quarter_scores = quarter_records(indicator, template, planned, timeline, rng)
         reports += quarter_reports
         scores += quarter_scores
-        if thai.fiscal_year_bounds(fiscal_year.year)[1] < today:
+        year_end = [r.result for r in quarter_reports if r.quarter == 4 and r.result is not None]
+        for year_result in year_end:  # the year's summary is written with its last report
             summaries.append(
                 AnnualSummary(
                     indicator=indicator,
-                    text="สรุปผลการดำเนินงานประจำปี: " + narrative(rng, fiscal_year.year, 4)[:600],
+                    text=texts.annual_summary(rng, template, fiscal_year.year, year_result, planned[3]),
                 )
             )
         for position in range(rng.randint(0, 2)):

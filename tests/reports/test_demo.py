@@ -1,14 +1,19 @@
+import datetime
+import re
 from decimal import Decimal
 
+import icu
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 from django.test import RequestFactory
+from django.utils import timezone, translation
 
-from indicators.models import FiscalYear, Indicator, OrgUnit, QuarterTarget, Role
+from indicators.models import FiscalQuarter, FiscalYear, Indicator, OrgUnit, QuarterTarget, Role
 from reports.demo import seed_sheet
-from reports.demo.generate import DEMO_PASSWORD, DEMO_USERS
-from reports.models import AuditScore, QuarterReport
+from reports.demo.generate import DEMO_PASSWORD, DEMO_USERS, generate
+from reports.models import AnnualSummary, AuditScore, QuarterReport
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +116,206 @@ def test_one_demo_account_per_role():
     assert "5016" in staff.unit_memberships.values_list("org_unit__code", flat=True)
     admin = authenticate(RequestFactory().post("/"), username="admin", password=DEMO_PASSWORD)
     assert admin.is_superuser and Role.ADMINISTRATOR in admin.groups.values_list("name", flat=True)
+
+
+# The demo data's rules (issue 11, item 5): what an official would doubt in it.
+# Expected values are worked out here: Thai month names, BE years and the quarters'
+# months are written out, not read from the code under test.
+
+THAI_MONTHS = {
+    "มกราคม": 1,
+    "กุมภาพันธ์": 2,
+    "มีนาคม": 3,
+    "เมษายน": 4,
+    "พฤษภาคม": 5,
+    "มิถุนายน": 6,
+    "กรกฎาคม": 7,
+    "สิงหาคม": 8,
+    "กันยายน": 9,
+    "ตุลาคม": 10,
+    "พฤศจิกายน": 11,
+    "ธันวาคม": 12,
+}
+# "เมื่อวันที่ 12 พฤศจิกายน 2568" or "ในเดือนพฤศจิกายน 2568": (day or None, month, BE year).
+MENTIONED_DATE = re.compile(r"(?:วันที่\s*(\d{1,2})\s*)?(" + "|".join(THAI_MONTHS) + r")\s*(\d{4})")
+# Thai has no full stop: the demo's texts close with a sentence ending in one of these words.
+SENTENCE_ENDS = {"แล้ว", "กำหนด", "ต่อไป"}
+# Three moments of the year: inside a quarter's reporting window (FY 2569 Q1 ended
+# 31 Dec 2025, due 15 Jan 2026); the first day of a fiscal year (FY 2570), the last
+# quarter just ended; two months into a quarter (FY 2570 Q1), the last window closed.
+DEMO_TODAYS = (datetime.date(2026, 1, 10), datetime.date(2026, 10, 1), datetime.date(2026, 11, 27))
+
+
+def quarter_months(fiscal_year_be: int, quarter: int) -> set[tuple[int, int]]:
+    """(month, BE calendar year) of a quarter: FY 2569 runs October 2568 - September 2569."""
+    months = {1: (10, 11, 12), 2: (1, 2, 3), 3: (4, 5, 6), 4: (7, 8, 9)}[quarter]
+    year = fiscal_year_be - 1 if quarter == 1 else fiscal_year_be
+    return {(month, year) for month in months}
+
+
+def quarter_last_day(fiscal_year_be: int, quarter: int) -> datetime.date:
+    year_ce = fiscal_year_be - 543
+    return {
+        1: datetime.date(year_ce - 1, 12, 31),
+        2: datetime.date(year_ce, 3, 31),
+        3: datetime.date(year_ce, 6, 30),
+        4: datetime.date(year_ce, 9, 30),
+    }[quarter]
+
+
+def icu_boundaries(text: str) -> list[int]:
+    """ICU's Thai word boundaries of ``text`` (the demo's texts are all in the BMP, where
+    ICU's UTF-16 offsets are character offsets)."""
+    assert all(ord(char) <= 0xFFFF for char in text)
+    iterator = icu.BreakIterator.createWordInstance(icu.Locale("th"))
+    iterator.setText(text)
+    return [0, *iterator]
+
+
+def icu_words(text: str) -> list[str]:
+    """The words of ``text`` by ICU's Thai word boundaries (spaces dropped)."""
+    bounds = icu_boundaries(text)
+    words = (text[start:end] for start, end in zip(bounds, bounds[1:], strict=False))
+    return [word for word in words if word.strip()]
+
+
+@pytest.fixture(scope="module", params=DEMO_TODAYS, ids=str)
+def demo_today(request, django_db_setup, django_db_blocker):
+    """The generated data set as of a fixed day, made once per day and rolled back."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        generate(4, 10, 2, today=request.param)
+        yield request.param
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def generated(demo_today):
+    return demo_today, Indicator.objects.select_related("fiscal_year").order_by("pk")
+
+
+def generated_reports():
+    return QuarterReport.objects.select_related("indicator__fiscal_year").order_by("pk")
+
+
+def test_every_date_a_narrative_mentions_lies_in_its_quarter_and_before_it_was_written(generated):
+    today, _ = generated
+    reports = list(generated_reports())
+    assert any(r.status == QuarterReport.Status.DRAFT for r in reports)
+    for report in reports:
+        year = report.indicator.fiscal_year.year
+        written = timezone.localdate(report.submitted_at) if report.submitted_at else today
+        mentions = MENTIONED_DATE.findall(report.narrative)
+        assert mentions, report.narrative
+        for day, month_name, year_be in mentions:
+            month, year_be = THAI_MONTHS[month_name], int(year_be)
+            assert (month, year_be) in quarter_months(year, report.quarter), (
+                year,
+                report.quarter,
+                report.narrative,
+            )
+            mentioned = datetime.date(year_be - 543, month, int(day or 1))
+            assert mentioned <= written, (written, report.narrative)
+            if day:  # a meeting or a visit: on a weekday
+                assert mentioned.weekday() < 5, (mentioned, report.narrative)
+
+
+def test_late_exactly_when_sent_after_the_deadline_and_never_in_the_future(generated):
+    today, _ = generated
+    sent = [r for r in generated_reports() if r.submitted_at is not None]
+    assert sent
+    # The deadline that counts: the demo's years move deadlines off non-working days
+    # (Songkran: the 15 April deadline of quarter 2 moves to the next working day).
+    periods = FiscalQuarter.objects.select_related("fiscal_year")
+    deadlines = {(p.fiscal_year.year, p.quarter): p.effective_due_date for p in periods}
+    for report in sent:
+        year = report.indicator.fiscal_year.year
+        sent_on = timezone.localdate(report.submitted_at)
+        assert report.is_late == (sent_on > deadlines[year, report.quarter]), (sent_on, report.is_late)
+        assert quarter_last_day(year, report.quarter) < sent_on < today
+        assert sent_on.weekday() < 5, sent_on  # offices are closed at weekends
+        if report.reviewed_at is not None:
+            reviewed_on = timezone.localdate(report.reviewed_at)
+            assert report.submitted_at < report.reviewed_at
+            assert reviewed_on < today and reviewed_on.weekday() < 5
+    late = sum(r.is_late for r in sent)
+    if today == datetime.date(2026, 11, 27):  # a year and a quarter of reports
+        assert 0 < late < len(sent) / 4
+
+
+def test_texts_are_whole_sentences_never_cut(generated):
+    _, indicators = generated
+    texts = [r.narrative for r in generated_reports()]
+    texts += list(AnnualSummary.objects.values_list("text", flat=True))
+    assert len(texts) > len(indicators)
+    for text in texts:
+        ending = next((end for end in SENTENCE_ENDS if text.endswith(end)), None)
+        assert ending is not None, text[-80:]
+        assert len(text) - len(ending) in icu_boundaries(text), text[-80:]  # a whole word
+        assert "%" not in text and "…" not in text
+
+
+def test_no_word_repeats_side_by_side(generated):
+    _, indicators = generated
+    texts = []
+    for indicator in indicators:
+        texts += [indicator.name, indicator.definition, indicator.calculation_method]
+    texts += [r.narrative for r in generated_reports()]
+    texts += list(AnnualSummary.objects.values_list("text", flat=True))
+    for text in texts:
+        words = icu_words(text)
+        for length in (1, 2, 3):
+            for start in range(len(words) - 2 * length + 1):
+                first, second = words[start : start + length], words[start + length : start + 2 * length]
+                assert first != second, f"{''.join(first)} twice in {text}"
+
+
+def test_units_agree_with_names_methods_targets_and_results(generated):
+    _, indicators = generated
+    names_by_unit = {
+        "percent": "ร้อยละ",
+        "level": "ระดับ",
+        "baht": "จำนวนเงิน",
+        "times": "จำนวนครั้ง",
+        "days": "ระยะเวลา",
+        "score": "คะแนน",
+    }
+    method_words = {
+        "percent": "x 100",
+        "level": "5 ระดับ",
+        "baht": "บาท",
+        "times": "ครั้ง",
+        "cases": "ราย",
+        "days": "วัน",
+        "score": "คะแนน",
+    }
+    results = {}
+    for report in QuarterReport.objects.exclude(result=None).order_by("quarter"):
+        results.setdefault(report.indicator_id, []).append(report.result)
+    for indicator in indicators:
+        unit = indicator.unit_of_measure
+        with translation.override("th"):
+            assert str(indicator.get_unit_of_measure_display()) != "จำนวน", indicator.name  # not a unit
+        for other, start in names_by_unit.items():
+            assert indicator.name.startswith(start) == (unit == other), (unit, indicator.name)
+        assert method_words[unit] in indicator.calculation_method, (unit, indicator.calculation_method)
+        assert ("x 100" in indicator.calculation_method) == (unit == "percent")
+        assert ("5 ระดับ" in indicator.calculation_method) == (unit == "level")
+        ceiling = {"percent": 100, "score": 100, "level": 5}.get(unit)
+        values = [indicator.annual_target, *results.get(indicator.pk, [])]
+        if ceiling is not None:
+            assert max(values) <= ceiling, (indicator.name, values)
+        if unit in ("level", "times", "cases"):
+            assert all(value == int(value) for value in values), (indicator.name, values)
+        if indicator.direction == Indicator.Direction.LOWER_IS_BETTER:
+            assert not indicator.is_cumulative
+        if indicator.is_cumulative:
+            assert results.get(indicator.pk, []) == sorted(results.get(indicator.pk, [])), indicator.name
+
+
+def test_a_units_indicators_have_different_names(generated):
+    _, indicators = generated
+    names = {}
+    for indicator in indicators:
+        names.setdefault((indicator.fiscal_year_id, indicator.org_unit_id), []).append(indicator.name)
+    for unit_names in names.values():
+        assert len(unit_names) == len(set(unit_names))
