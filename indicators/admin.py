@@ -243,6 +243,8 @@ class IndicatorAdmin(HistoryAdmin):
             "hidden_errors": max(0, len(errors) - IMPORT_ERRORS_SHOWN),
             "new_units": new_units,
             "columns": [(column, labels[column.key], column.help()) for column in IMPORT_COLUMNS],
+            "template_xlsx": reverse("indicator_import_template_xlsx"),
+            "template_csv": reverse("indicator_import_template_csv"),
         }
         return TemplateResponse(request, "admin/indicators/indicator/import.html", context)
 
