@@ -156,11 +156,15 @@ class IndicatorWithReportsAdmin(IndicatorAdmin):
                 self.admin_site.admin_view(self.import_sheets_view),
                 name="indicators_indicator_import_sheets",
             ),
-            path(
-                "import-sheets/template.<str:fmt>",
-                self.admin_site.admin_view(self.sheets_template_view),
-                name="indicators_indicator_sheets_template",
-            ),
+            *[
+                path(
+                    f"import-sheets/template.{fmt}",
+                    self.admin_site.admin_view(self.sheets_template_view),
+                    {"fmt": fmt},
+                    name=f"indicators_indicator_sheets_template_{fmt}",
+                )
+                for fmt in ("xlsx", "csv")
+            ],
             *super().get_urls(),
         ]
 
@@ -202,13 +206,13 @@ class IndicatorWithReportsAdmin(IndicatorAdmin):
             "hidden_errors": max(0, len(errors) - 1000),
             "new_units": [(name, f"{add_unit}?{urlencode({'name': name})}") for name in new_units],
             "columns": [(column, labels[column.key], column.help()) for column in sheets.LAYOUT],
-            "template_xlsx": reverse("admin:indicators_indicator_sheets_template", args=["xlsx"]),
-            "template_csv": reverse("admin:indicators_indicator_sheets_template", args=["csv"]),
+            "template_xlsx": reverse("admin:indicators_indicator_sheets_template_xlsx"),
+            "template_csv": reverse("admin:indicators_indicator_sheets_template_csv"),
         }
         return TemplateResponse(request, "admin/indicators/indicator/import.html", context)
 
     def sheets_template_view(self, request, fmt):
-        if fmt not in ("xlsx", "csv") or not self.has_add_permission(request):
+        if not self.has_add_permission(request):
             raise PermissionDenied
         content = (
             write_csv([], sheets.LAYOUT) if fmt == "csv" else write_xlsx([], sheets.LAYOUT, with_help=True)

@@ -345,7 +345,7 @@ def test_the_admin_imports_whole_sheets_and_lists_errors(admin_client, shapes_wo
 
 
 def test_the_admin_gives_the_template_and_exports_sheets(admin_client, shapes_world):
-    template = admin_client.get(reverse("admin:indicators_indicator_sheets_template", args=["xlsx"]))
+    template = admin_client.get(reverse("admin:indicators_indicator_sheets_template_xlsx"))
     header = next(openpyxl.load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
     assert header[:3] == ("fiscal_year", "unit_code", "unit_name")
     assert {"narrative_q1", "verified_q4", "summary", "projects", "data_sets"} <= set(header)
