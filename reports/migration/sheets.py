@@ -63,10 +63,6 @@ class SheetRow(ReportExportRow):
     data_sets: list = field(default_factory=list)
 
 
-def text_of(value) -> str:
-    return "" if value is None else value
-
-
 def verified_value(quarter: int) -> Callable:
     def value(row):
         score = row.scores.get(quarter)
@@ -301,8 +297,8 @@ def import_table(table, name, user=None, dry_run=False, add_new_units=False, req
     return result
 
 
-def closed_years() -> int:
-    """Years before this one are closed."""
+def current_fiscal_year() -> int:
+    """The fiscal year today is in: the years before it are closed."""
     return thai.fiscal_year_of(timezone.localdate())
 
 
@@ -315,7 +311,7 @@ def write_sheets(sheets: SheetPlan, reason: str, result: SheetResult) -> None:
         for i in Indicator.objects.filter(**scope).select_related("fiscal_year")
     }
     rows = [(indicators[key], parts) for key, parts in zip(keys, sheets.parts, strict=True)]
-    current = closed_years()
+    current = current_fiscal_year()
     ids = [indicator.pk for indicator, _ in rows]
     write_reports(rows, ids, current, reason, result)
     write_scores(rows, ids, reason, result)
