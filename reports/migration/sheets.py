@@ -45,7 +45,15 @@ from indicators.exchange.cells import (
 from indicators.exchange.columns import BY_KEY, Column, column_names, quarter_columns
 from indicators.exchange.read import read_table
 from indicators.exchange.write import write_csv, write_xlsx
-from indicators.models import QUARTERS, CityDataSet, FiscalQuarter, Indicator, StrategyNode, SupportingProject
+from indicators.models import (
+    QUARTERS,
+    CityDataSet,
+    FiscalQuarter,
+    FiscalYear,
+    Indicator,
+    StrategyNode,
+    SupportingProject,
+)
 from reports.export import COLUMNS, ReportExportRow, report_value
 from reports.migration.records import SheetRecord
 from reports.models import AnnualSummary, AuditScore, QuarterReport
@@ -555,13 +563,58 @@ def ensure_strategy_paths(records) -> None:
             )
 
 
+def criterion_label_errors(records) -> list[load.RowError]:
+    """The criteria labels an old sheet prints belong to its fiscal year: the sheets of
+    one year must agree, and fit the year's fields."""
+    first, errors = {}, []
+    max_length = FiscalYear._meta.get_field("criterion_1_label").max_length
+    for number, record in enumerate(records, start=2):
+        labels = record.criterion_labels
+        row, expected = first.setdefault(record.fiscal_year, (number, labels))
+        if labels != expected:
+            errors.append(
+                load.RowError(
+                    number,
+                    "criteria",
+                    gettext(
+                        "The criteria read %(these)s here but %(first)s on row %(row)d, in the same year."
+                    )
+                    % {"these": " / ".join(labels), "first": " / ".join(expected), "row": row},
+                )
+            )
+        elif any(len(label) > max_length for label in labels):
+            errors.append(
+                load.RowError(
+                    number,
+                    "criteria",
+                    gettext("A criterion's label has at most %(max)d characters.") % {"max": max_length},
+                )
+            )
+    return errors
+
+
+def set_criterion_labels(records, reason: str) -> None:
+    labels = {record.fiscal_year: record.criterion_labels for record in records}
+    for fiscal_year in FiscalYear.objects.filter(year__in=labels):
+        wanted = labels[fiscal_year.year]
+        if (fiscal_year.criterion_1_label, fiscal_year.criterion_2_label) != wanted:
+            fiscal_year.criterion_1_label, fiscal_year.criterion_2_label = wanted
+            fiscal_year._change_reason = reason
+            fiscal_year.save(update_fields=["criterion_1_label", "criterion_2_label"])
+
+
 def import_records(records, name: str, user=None, dry_run=False, add_new_units=False) -> SheetResult:
-    """Import sheets read from the old system: the same validation and writing as a file."""
+    """Import sheets read from the old system: the same validation and writing as a file;
+    the criteria labels they print become their fiscal year's."""
+    if errors := criterion_label_errors(records):
+        return SheetResult(load.ImportResult(rows=len(records)), errors=errors)
     with transaction.atomic():
         ensure_strategy_paths(records)
         result = import_table(records_table(records), name, user, dry_run, add_new_units)
         if not result.ok or dry_run:
             transaction.set_rollback(True)
+        else:
+            set_criterion_labels(records, CONTROL_CHARACTER.sub("", f"import sheets {Path(name).name}")[:100])
     return result
 
 

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from indicators.models import FiscalQuarter, Indicator, Role, UnitOfMeasure
+from indicators.models import FiscalQuarter, FiscalYear, Indicator, Role, UnitOfMeasure
 from reports.migration import sheets
 from reports.models import AnnualSummary, AuditScore, QuarterReport
 from tests.factories import make_fiscal_year, make_strategy_path, make_unit, make_user
@@ -113,6 +113,30 @@ def test_an_unreadable_old_sheet_is_reported_by_section_and_nothing_is_imported(
     broken.write_text(SEED.read_text(encoding="utf-8").replace("ค่าเป้าหมาย", "เป้า"), encoding="utf-8")
     with pytest.raises(CommandError, match="broken.txt: “ค่าเป้าหมาย”"):
         call_command("import_sheets", str(SEED), str(broken), "--fiscal-year", "2560")
+    assert not Indicator.objects.exists()
+
+
+def test_the_criteria_labels_of_an_old_sheet_become_its_years(executive_client, tmp_path):
+    make_fiscal_year(2560)
+    make_unit("5016", "สำนักงานเขตธนบุรี")
+    sheet = tmp_path / "labels.txt"
+    sheet.write_text(SEED.read_text(encoding="utf-8").replace("(* 2.1 / 2.2 *)", "(* 3.1 / 3.2 *)"), "utf-8")
+    call_command("import_sheets", str(sheet), "--fiscal-year", "2560", stdout=io.StringIO())
+    year = FiscalYear.objects.get(year=2560)
+    assert (year.criterion_1_label, year.criterion_2_label) == ("3.1", "3.2")
+    assert year.history.latest().history_change_reason == "import sheets labels.txt"
+    assert "3.1 / 3.2" in page_text(executive_client, the_indicator())
+
+
+def test_sheets_of_one_year_disagreeing_on_the_criteria_import_nothing(tmp_path):
+    make_fiscal_year(2560)
+    make_unit("5016", "สำนักงานเขตธนบุรี")
+    other = tmp_path / "other.txt"
+    other.write_text(SEED.read_text(encoding="utf-8").replace("(* 2.1 / 2.2 *)", "(* 3.1 / 3.2 *)"), "utf-8")
+    errors = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_sheets", str(SEED), str(other), "--fiscal-year", "2560", stderr=errors)
+    assert "other.txt: row 3, column criteria" in errors.getvalue()
     assert not Indicator.objects.exists()
 
 
