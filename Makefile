@@ -37,6 +37,7 @@ bench: setup
 	$(PYTHON) tools/bench.py
 	$(PYTHON) tools/bench_books.py
 	$(PYTHON) tools/bench_import.py
+	$(PYTHON) tools/bench_migration.py
 	$(PYTHON) tools/bench_linebreaks.py
 
 messages: setup

@@ -4,7 +4,8 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -23,6 +24,7 @@ from indicators.models import (
     StrategyNode,
     SupportingProject,
     UnitMembership,
+    UnitOfMeasure,
 )
 
 
@@ -124,6 +126,17 @@ class CityDataSetAdmin(HistoryAdmin):
     search_fields = ["code", "name"]
 
 
+@admin.register(UnitOfMeasure)
+class UnitOfMeasureAdmin(HistoryAdmin):
+    """The units indicators are counted in, with the rules the entry form and the import
+    apply to results. The import's check links here (``?name=``) for a unit a file names
+    that is not in the table yet. A unit in use cannot be deleted (PROTECT)."""
+
+    list_display = ["name", "whole_numbers", "maximum", "is_percentage"]
+    list_filter = ["whole_numbers", "is_percentage"]
+    search_fields = ["name"]
+
+
 class QuarterTargetInline(admin.TabularInline):
     model = QuarterTarget
     extra = 0
@@ -205,6 +218,7 @@ class IndicatorAdmin(HistoryAdmin):
                     user=request.user,
                     dry_run=form.cleaned_data["dry_run"],
                     request=request,
+                    add_new_units=form.cleaned_data["add_new_units"],
                 )
             except ImportFileError as error:
                 form.add_error("file", str(error))
@@ -213,6 +227,11 @@ class IndicatorAdmin(HistoryAdmin):
                     self.message_user(request, result.summary(), messages.SUCCESS)
                     return redirect("admin:indicators_indicator_changelist")
         errors = result.errors if result else []
+        add_unit = reverse("admin:indicators_unitofmeasure_add")
+        new_units = [
+            (name, f"{add_unit}?{urlencode({'name': name})}")
+            for name in (result.new_units if result and not result.ok else [])
+        ]
         labels = {key: column.heading() for key, column in BY_KEY.items()}
         context = {
             **self.admin_site.each_context(request),
@@ -222,7 +241,10 @@ class IndicatorAdmin(HistoryAdmin):
             "result": result,
             "errors": [(error, labels.get(error.column, "")) for error in errors[:IMPORT_ERRORS_SHOWN]],
             "hidden_errors": max(0, len(errors) - IMPORT_ERRORS_SHOWN),
+            "new_units": new_units,
             "columns": [(column, labels[column.key], column.help()) for column in IMPORT_COLUMNS],
+            "template_xlsx": reverse("indicator_import_template_xlsx"),
+            "template_csv": reverse("indicator_import_template_csv"),
         }
         return TemplateResponse(request, "admin/indicators/indicator/import.html", context)
 

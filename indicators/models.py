@@ -269,6 +269,100 @@ class CityDataSet(models.Model):
         return f"{self.code} {self.name}"
 
 
+class UnitOfMeasure(models.Model):
+    """A unit an indicator's target and results are counted in (ร้อยละ, ราย, ตัน, ลำ), kept
+    by the administrators with the rules the entry form and the import apply to results."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        unique=True,
+        help_text=_("As the sheet writes it after a number, e.g. ร้อยละ, ราย, ตัน."),
+    )
+    whole_numbers = models.BooleanField(
+        _("whole numbers only"),
+        default=False,
+        help_text=_("Results are whole numbers (people, times, ships); else up to 2 decimal places."),
+    )
+    maximum = models.DecimalField(
+        _("highest result"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Blank: no upper bound. The success level (0 to 5): 5."),
+    )
+    is_percentage = models.BooleanField(
+        _("percentage"),
+        default=False,
+        help_text=_("A result above 100 must be confirmed by the person reporting it."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit of measure")
+        verbose_name_plural = _("units of measure")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(maximum__isnull=True) | Q(maximum__gte=0), name="unit_maximum_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @transaction.atomic
+    def save(self, *args, **kwargs):
+        """Indicators refer to the unit by its name: a new name carries them along, in the
+        same transaction (the foreign keys are checked at its end)."""
+        old_name = None
+        if self.pk is not None:
+            old_name = UnitOfMeasure.objects.filter(pk=self.pk).values_list("name", flat=True).first()
+        super().save(*args, **kwargs)
+        if old_name is not None and old_name != self.name:
+            Indicator.objects.filter(unit_of_measure_id=old_name).update(unit_of_measure_id=self.name)
+
+    def check_result(self, result: Decimal) -> None:
+        """ValidationError unless ``result`` (>= 0) suits the unit: at most its highest
+        result, a whole number where it counts whole things."""
+        if self.maximum is not None and result > self.maximum:
+            raise ValidationError(
+                _("A result in %(unit)s is between 0 and %(max)s."),
+                params={"unit": self.name, "max": thai.format_number(self.maximum)},
+                code="above_maximum",
+            )
+        if self.whole_numbers and result != result.to_integral_value():
+            raise ValidationError(
+                _("A result in %(unit)s is a whole number."), params={"unit": self.name}, code="not_whole"
+            )
+
+
+# The eight units the portal began with (migration 0009 added them) and their rules: what
+# the demo and a fresh database start from. Administrators add others.
+STANDARD_UNITS = {
+    "ร้อยละ": {"is_percentage": True},
+    "จำนวน": {"whole_numbers": True},
+    "ระดับ": {"whole_numbers": True, "maximum": Decimal(5)},
+    "บาท": {},
+    "ครั้ง": {"whole_numbers": True},
+    "ราย": {"whole_numbers": True},
+    "วัน": {},
+    "คะแนน": {},
+}
+
+
+def standard_units_of_measure() -> dict[str, UnitOfMeasure]:
+    """The eight standard units by name, added where missing (an emptied database)."""
+    found = {unit.name: unit for unit in UnitOfMeasure.objects.filter(name__in=STANDARD_UNITS)}
+    for name, rules in STANDARD_UNITS.items():
+        if name not in found:
+            found[name] = UnitOfMeasure.objects.create(name=name, **rules)
+    return found
+
+
 class IndicatorQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("fiscal_year", "org_unit").order_by(
@@ -297,18 +391,6 @@ class IndicatorQuerySet(models.QuerySet):
 
 class Indicator(models.Model):
     """A key performance indicator (ตัวชี้วัด) of one unit in one fiscal year."""
-
-    LEVEL_MAX = 5  # success levels run 1-5 in the city's evaluation scheme
-
-    class UnitOfMeasure(models.TextChoices):
-        PERCENT = "percent", _("percent")
-        COUNT = "count", _("count")
-        LEVEL = "level", _("level")
-        BAHT = "baht", _("baht")
-        TIMES = "times", _("times")
-        CASES = "cases", _("cases")
-        DAYS = "days", _("days")
-        SCORE = "score", _("score")
 
     class Type(models.TextChoices):
         ROUTINE = "routine", _("routine work indicator")
@@ -339,7 +421,15 @@ class Indicator(models.Model):
     annual_target = models.DecimalField(
         _("annual target"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
-    unit_of_measure = models.CharField(_("unit of measure"), max_length=20, choices=UnitOfMeasure.choices)
+    # Keyed by the unit's name: every page shows it beside a number without a join, and
+    # files and the history carry the name itself (UnitOfMeasure.save renames along).
+    unit_of_measure = models.ForeignKey(
+        UnitOfMeasure,
+        on_delete=models.PROTECT,
+        to_field="name",
+        related_name="indicators",
+        verbose_name=_("unit of measure"),
+    )
     indicator_type = models.CharField(_("indicator type"), max_length=20, choices=Type.choices)
     result_level = models.CharField(_("result level"), max_length=20, choices=ResultLevel.choices, blank=True)
     direction = models.CharField(
@@ -386,45 +476,20 @@ class Indicator(models.Model):
     def full_code(self):
         return f"{self.org_unit.code}-{self.code}"
 
-    @property
-    def counts_whole_things(self) -> bool:
-        """Its results are whole numbers: counts, times, cases, levels."""
-        return self.unit_of_measure in WHOLE_NUMBER_UNITS
-
-    @property
-    def result_maximum(self) -> Decimal | None:
-        """The highest result its unit of measure allows (a level), else None."""
-        return Decimal(self.LEVEL_MAX) if self.unit_of_measure == self.UnitOfMeasure.LEVEL else None
+    def get_unit_of_measure_display(self) -> str:
+        """The unit's name (ร้อยละ, ราย, ตัน), read without a query."""
+        return self.unit_of_measure_id or ""
 
     def check_result(self, result: Decimal) -> None:
-        """ValidationError unless ``result`` (>= 0) suits the unit of measure: a level at
-        most LEVEL_MAX, a whole number where the unit counts things."""
-        if self.result_maximum is not None and result > self.result_maximum:
-            raise ValidationError(
-                _("A level is between 0 and %(max)d."), params={"max": self.LEVEL_MAX}, code="level_range"
-            )
-        if self.counts_whole_things and result != result.to_integral_value():
-            raise ValidationError(
-                _("A %(unit)s is a whole number."),
-                params={"unit": self.get_unit_of_measure_display()},
-                code="not_whole",
-            )
+        """ValidationError unless ``result`` suits the unit of measure (one query unless
+        the unit was fetched with the indicator)."""
+        self.unit_of_measure.check_result(result)
 
     @property
     def agreement_dimension(self):
         """ "3.2" is item 2 of dimension 3 of the unit's performance agreement."""
         head = self.agreement_ref.split(".", 1)[0]
         return int(head) if head.isdigit() else None
-
-
-WHOLE_NUMBER_UNITS = frozenset(
-    {
-        Indicator.UnitOfMeasure.COUNT,
-        Indicator.UnitOfMeasure.TIMES,
-        Indicator.UnitOfMeasure.CASES,
-        Indicator.UnitOfMeasure.LEVEL,
-    }
-)
 
 
 class QuarterTarget(models.Model):

@@ -9,9 +9,11 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from indicators.exchange.columns import add_read_only_columns
         from reports.export import RESULT_COLUMNS
+        from reports.migration.sheets import SHEET_COLUMNS
         from reports.printing.install import install
 
         # An export can be imported again: the import knows these columns and ignores them.
         add_read_only_columns(RESULT_COLUMNS)
+        add_read_only_columns(SHEET_COLUMNS)  # and so can a whole-sheet file
         # Thai text in PDFs (/ActualText, line breaks); refuses an untested WeasyPrint.
         install()

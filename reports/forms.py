@@ -141,7 +141,7 @@ class QuarterReportForm(forms.Form):
     def clean(self):
         data = super().clean()
         result = data.get("result")
-        percent = self.indicator.unit_of_measure == Indicator.UnitOfMeasure.PERCENT
+        percent = self.indicator.unit_of_measure.is_percentage
         if result is not None and percent and result > Decimal(100) and not data.get("confirm_over_100"):
             self.needs_over_100_confirmation = True
             self.add_error(

@@ -122,6 +122,11 @@ class QuarterReport(models.Model):
         verbose_name=_("submitted by"),
     )
     is_late = models.BooleanField(_("submitted late"), default=False)
+    is_migrated = models.BooleanField(
+        _("migrated from the old system"),
+        default=False,
+        help_text=_("Imported with a whole sheet (reports/migration): nobody submitted or reviewed it here."),
+    )
     return_comment = models.TextField(_("comment when returned"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from indicators.models import (
+    STANDARD_UNITS,
     FiscalYear,
     Indicator,
     OrgUnit,
@@ -15,6 +16,8 @@ from indicators.models import (
     Role,
     StrategyNode,
     UnitMembership,
+    UnitOfMeasure,
+    standard_units_of_measure,
 )
 from reports.models import AuditScore, QuarterReport
 
@@ -42,13 +45,23 @@ def make_strategy_path(codes=("1", "1.1", "1.1.1", "1.1.1.1")) -> StrategyNode:
     return parent
 
 
+def make_unit_of_measure(name: str, **rules) -> UnitOfMeasure:
+    """The unit named ``name``: one of the eight standard units (their rules, re-added
+    when a transactional test emptied the table), else created with ``rules``."""
+    if name in STANDARD_UNITS:
+        return standard_units_of_measure()[name]
+    return UnitOfMeasure.objects.get_or_create(name=name, defaults=rules)[0]
+
+
 def make_indicator(fiscal_year=None, org_unit=None, **fields) -> Indicator:
     number = next(_counter)
     fields.setdefault("code", f"{number:04d}")
     fields.setdefault("sequence", number)
     fields.setdefault("name", f"ร้อยละความสำเร็จของตัวชี้วัดทดสอบ {number}")
     fields.setdefault("annual_target", Decimal(100))
-    fields.setdefault("unit_of_measure", Indicator.UnitOfMeasure.PERCENT)
+    fields.setdefault("unit_of_measure", "ร้อยละ")
+    if isinstance(fields["unit_of_measure"], str):
+        fields["unit_of_measure"] = make_unit_of_measure(fields["unit_of_measure"])
     fields.setdefault("indicator_type", Indicator.Type.ROUTINE)
     return Indicator.objects.create(
         fiscal_year=fiscal_year or make_fiscal_year(), org_unit=org_unit or make_unit(), **fields

@@ -10,6 +10,7 @@ unit's data.
 """
 
 import datetime
+import io
 from collections import Counter, deque
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -27,8 +28,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from indicators.audit import AuditEvent
 from indicators.models import FiscalQuarter, Indicator, OrgUnit, Role, UnitMembership
 from reports import services
+from reports.migration import sheets
 from reports.models import Book, EvidenceFile, QuarterReport, Review
 from tests.factories import make_user
+from tests.reports.test_sheet_migration import shape_rows, xlsx_of
 from tests.web import PDF_BYTES, changed_tables, db_snapshot, parse_page, route_url, routes, same_site_path
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +97,21 @@ def add_rows_the_demo_does_not_make() -> dict:
     book.finished_at = timezone.now() - datetime.timedelta(hours=1)
     book.save()
     Book.objects.create(title="เล่มที่สร้างไม่สำเร็จ", ordered_by=executive, status=Book.Status.FAILED)
+    add_migrated_sheets()
     return {"book": book}
+
+
+def add_migrated_sheets() -> None:
+    """Sheets migrated from the old system into last year (closed: accepted and locked):
+    a new unit of measure, a name over 200 characters, results going down, a score
+    without criteria and criteria without a score, verification in quarter 3, no users."""
+    last_year = Indicator.objects.order_by("fiscal_year__year").values_list("fiscal_year__year", flat=True)[0]
+    rows = [
+        row | {"fiscal_year": last_year, "indicator_code": f"09{row['indicator_code'][2:]}"}
+        for row in shape_rows()
+    ]
+    result = sheets.import_sheets(io.BytesIO(xlsx_of(rows)), "migrated.xlsx", add_new_units=True)
+    assert result.ok, result.errors
 
 
 def unit_ids(user) -> list[int]:

@@ -67,7 +67,7 @@ def prepare() -> dict:
     submitted = QuarterReport.objects.filter(status="submitted").order_by("indicator_id").first()
     full_year = (
         Indicator.objects.filter(org_unit__code="5016", fiscal_year__year=current - 1)
-        .exclude(unit_of_measure="level")
+        .exclude(unit_of_measure="ระดับ")
         .order_by("sequence")
         .first()
     )

@@ -36,7 +36,11 @@ Columns (* required: the column must be there and its cells filled)
     agreement_ref     performance-agreement item (3.2)
     name*             indicator name
     annual_target*    number >= 0, at most 2 decimal places
-    unit_of_measure*  percent, count, level, baht, times, cases, days, score, or the label (ร้อยละ …)
+    unit_of_measure*  the unit's name (ร้อยละ, ราย, ตัน …: the UnitOfMeasure table); the first
+                      import's keys (percent, count, level, baht, times, cases, days,
+                      score) are read as the eight units' names. A unit not in the table
+                      is an error listing it, unless the import adds new units
+                      (the admin page's tick box, the command's --add-new-units)
     indicator_type*   routine, strategic, mission, policy, or the label
     result_level      output, outcome, or the label; blank: none
     direction         higher, lower, or the label; blank: higher is better
@@ -51,6 +55,8 @@ Columns (* required: the column must be there and its cells filled)
     (``columns.add_read_only_columns``).
 
 Choices
+    - Units of measure are the exception: a file may name a new one (ตัน, ลำ), which
+      the administrator adds from the check's page, or with the import when told to.
     - Unknown fiscal years, units and strategy codes are errors, never created: they
       carry more than a row can say (deadlines and locks; kind, parent and members;
       the tree), and a typo would create a phantom unit nobody can see.

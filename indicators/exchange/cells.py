@@ -100,6 +100,32 @@ def parse_code(value) -> str:
     return thai.to_arabic_digits(cell_text(value))
 
 
+# The keys of the eight units the portal began with, which files written for its first
+# import may hold: read as the units' names.
+UNIT_KEYS = {
+    "percent": "ร้อยละ",
+    "count": "จำนวน",
+    "level": "ระดับ",
+    "baht": "บาท",
+    "times": "ครั้ง",
+    "cases": "ราย",
+    "days": "วัน",
+    "score": "คะแนน",
+}
+UNIT_NAME_MAX_LENGTH = 50  # UnitOfMeasure.name
+
+
+def parse_unit_name(value) -> str:
+    """A unit of measure's name, spaces tidied (the table is looked up afterwards)."""
+    text = " ".join(cell_text(value).split())
+    if len(text) > UNIT_NAME_MAX_LENGTH:
+        raise CellError(
+            gettext("At most %(max)d characters (this cell has %(length)d).")
+            % {"max": UNIT_NAME_MAX_LENGTH, "length": len(text)}
+        )
+    return UNIT_KEYS.get(text.casefold(), text)
+
+
 def parse_decimal(value) -> Decimal:
     """A number >= 0 with at most 2 decimal places, as Decimal (never float)."""
     not_a_number = CellError(gettext("Enter a number, for example 75 or 75.50."))

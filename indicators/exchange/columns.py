@@ -22,6 +22,7 @@ from indicators.exchange.cells import (
     parse_decimal,
     parse_fiscal_year,
     parse_text,
+    parse_unit_name,
     parse_whole,
     yes_no,
 )
@@ -53,7 +54,7 @@ class Column:
     parse: Callable | None = None  # None: read-only, the import ignores it
     attname: str = ""  # the Indicator attribute the import sets ("" for targets)
     required: bool = False
-    lookup: str = ""  # "fiscal_year", "org_unit" or "strategy_node": resolved after parsing
+    lookup: str = ""  # "fiscal_year", "org_unit", "strategy_node", "unit_of_measure": resolved after parsing
     quarter: int = 0  # for target_qN
     text: bool = False  # written as text, so Excel keeps leading zeros
     width: int = 12
@@ -171,7 +172,22 @@ REGISTRY_COLUMNS = [
     indicator_column("agreement_ref", text=True, width=10, help=_("e.g. 3.2")),
     indicator_column("name", required=True, width=60),
     indicator_column("annual_target", required=True),
-    indicator_column("unit_of_measure", choices=Indicator.UnitOfMeasure, required=True),
+    Column(
+        "unit_of_measure",
+        lambda criteria: Indicator._meta.get_field("unit_of_measure").verbose_name,
+        lambda row: row.indicator.unit_of_measure_id,
+        parse_unit_name,
+        "unit_of_measure_id",
+        required=True,
+        lookup="unit_of_measure",
+        help=fixed(
+            _(
+                "The unit's name, e.g. ร้อยละ, ราย, ตัน (administration, units of measure). The check "
+                "lists a unit not yet there: add it from the check's page, or tick "
+                '"add the new units of measure" to add it with the import.'
+            )
+        ),
+    ),
     indicator_column("indicator_type", choices=Indicator.Type, required=True, width=24),
     indicator_column("result_level", choices=Indicator.ResultLevel, blank=_("Blank: none."), width=24),
     indicator_column("direction", choices=Indicator.Direction, blank=_("Blank: higher is better.")),

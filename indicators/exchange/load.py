@@ -23,7 +23,7 @@ from indicators.exchange.cells import (
 )
 from indicators.exchange.columns import BY_KEY, IMPORT_COLUMNS, Column, column_names
 from indicators.exchange.read import ImportFileError, read_table
-from indicators.models import FiscalYear, Indicator, OrgUnit, QuarterTarget, StrategyNode
+from indicators.models import FiscalYear, Indicator, OrgUnit, QuarterTarget, StrategyNode, UnitOfMeasure
 
 BATCH = 500
 
@@ -56,10 +56,13 @@ class Plan:
     rows: list[ParsedRow]
     columns: list[Column]  # the importable columns present in the file
     errors: list[RowError]
+    new_units: list[str] = field(default_factory=list)  # units of measure not in the table yet
 
 
-def validate(table: list[tuple[int, list]]) -> Plan:
-    """Parse and check every row; nothing is written."""
+def validate(table: list[tuple[int, list]], add_new_units: bool = False) -> Plan:
+    """Parse and check every row; nothing is written. A unit of measure not yet in the
+    table is an error on its rows unless ``add_new_units``; either way it is listed in
+    ``Plan.new_units``."""
     # A row of nothing but blanks and formulas without values (say, a lookup filled down
     # a template) is blank; in a row with data, such a cell is an error.
     table = [
@@ -109,8 +112,14 @@ def validate(table: list[tuple[int, list]]) -> Plan:
                 errors.append(RowError(number, column.key, str(error), letters[column.key]))
                 values[column.key] = None
         rows.append(ParsedRow(number, values, letters))
-    errors.extend(resolve(rows, columns))
-    return Plan(rows, columns, sorted(errors, key=error_order))
+    new_units = sorted({r.values.get("unit_of_measure") for r in rows} - {None} - known_unit_names(rows))
+    errors.extend(resolve(rows, columns, set() if add_new_units else set(new_units)))
+    return Plan(rows, columns, sorted(errors, key=error_order), new_units)
+
+
+def known_unit_names(rows: list[ParsedRow]) -> set[str]:
+    names = {r.values.get("unit_of_measure") for r in rows} - {None}
+    return set(UnitOfMeasure.objects.filter(name__in=names).values_list("name", flat=True))
 
 
 def error_order(error: RowError):
@@ -162,9 +171,10 @@ def is_label_row(cells: list, fiscal_year_index: int) -> bool:
     return not is_blank(value) and folded(value) in column_names(BY_KEY["fiscal_year"]) - {"fiscal_year"}
 
 
-def resolve(rows: list[ParsedRow], columns: list[Column]) -> list[RowError]:
+def resolve(rows: list[ParsedRow], columns: list[Column], unknown_units: set[str]) -> list[RowError]:
     """Look up fiscal years, units and strategy nodes (one query each) and find keys
-    that appear twice; fill each row's ``fields`` and ``targets``."""
+    that appear twice; fill each row's ``fields`` and ``targets``. A unit of measure in
+    ``unknown_units`` is an error."""
     present = {column.key for column in columns}
     years = {
         y.year: y.pk
@@ -184,6 +194,13 @@ def resolve(rows: list[ParsedRow], columns: list[Column]) -> list[RowError]:
         ),
         "org_unit": (units, _("Unit %(value)s does not exist: add it first (administration, org units).")),
         "strategy_node": (nodes, _("Strategy code %(value)s does not exist in the strategy tree.")),
+        "unit_of_measure": (
+            {name: name for name in {r.values.get("unit_of_measure") for r in rows} - unknown_units},
+            _(
+                "The unit of measure %(value)s is not in the table yet: add it (the button below the "
+                'errors), or tick "add the new units of measure" and import again.'
+            ),
+        ),
     }
     errors, seen = [], {}
     for row in rows:
@@ -242,6 +259,7 @@ class ImportResult:
     targets_created: int = 0
     targets_updated: int = 0
     targets_deleted: int = 0
+    new_units: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -254,21 +272,27 @@ class ImportResult:
             "quarter targets: %(targets_created)d created, %(targets_updated)d updated, "
             "%(targets_deleted)d removed."
         ) % vars(self)
+        if self.new_units:
+            added = gettext("Units of measure added: %(units)s.") % {"units": ", ".join(self.new_units)}
+            text = f"{text} {added}"
         if self.dry_run:
             note = gettext("Check only: nothing was saved.")  # outside the f-string: xgettext finds it
             text = f"{text} {note}"
         return text
 
 
-def import_file(file, name: str, user=None, dry_run: bool = False, request=None) -> ImportResult:
-    """Validate the whole file, then import every row or none.
+def import_file(
+    file, name: str, user=None, dry_run: bool = False, request=None, add_new_units: bool = False
+) -> ImportResult:
+    """Validate the whole file, then import every row or none; with ``add_new_units``,
+    units of measure the file names that are not in the table yet are added with it.
 
     Raises ImportFileError when the file itself cannot be read; errors in rows
     and cells come back in ``result.errors`` (and nothing is written). An import
     (not a dry run) is written to the audit log: who, the file's name, the counts."""
-    plan = validate(read_table(file, name))
+    plan = validate(read_table(file, name), add_new_units=add_new_units)
     if plan.errors:
-        result = ImportResult(errors=plan.errors, rows=len(plan.rows))
+        result = ImportResult(errors=plan.errors, rows=len(plan.rows), new_units=plan.new_units)
     else:
         with transaction.atomic():
             reason = CONTROL_CHARACTER.sub("", f"import {Path(name).name}")[:100]
@@ -303,7 +327,14 @@ AUDITED_COUNTS = (
 def write(plan: Plan, user, reason: str) -> ImportResult:
     """Upsert the plan's rows in bulk: a fixed number of queries per 500 rows."""
     now = timezone.now()
-    result = ImportResult(rows=len(plan.rows))
+    result = ImportResult(rows=len(plan.rows), new_units=plan.new_units)
+    if plan.new_units:
+        bulk_create_with_history(
+            [UnitOfMeasure(name=name) for name in plan.new_units],
+            UnitOfMeasure,
+            default_user=user,
+            default_change_reason=reason,
+        )
     attnames = [column.attname for column in plan.columns if column.attname]
     updatable = [name for name in attnames if name not in ("fiscal_year_id", "org_unit_id", "code")]
     year_ids = {row.fields["fiscal_year_id"] for row in plan.rows}

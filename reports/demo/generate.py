@@ -30,6 +30,7 @@ from indicators.models import (
     StrategyNode,
     SupportingProject,
     UnitMembership,
+    standard_units_of_measure,
     working_calendar,
 )
 from reports.demo import pools, seed_sheet, texts
@@ -78,6 +79,7 @@ def ensure_strategy_path(path) -> StrategyNode:
 def seed_indicator() -> Indicator:
     """The indicator of seed sheet 000_2dc794069d1136f5, exactly as on the sheet."""
     fiscal_year = ensure_fiscal_year(SEED_YEAR)
+    standard_units_of_measure()
     FiscalQuarter.objects.filter(fiscal_year=fiscal_year).update(locked_at=timezone.now())
     unit, _ = OrgUnit.objects.get_or_create(
         code=SEED_UNIT[0], defaults={"name": SEED_UNIT[1], "kind": OrgUnit.Kind.DISTRICT}
@@ -92,7 +94,7 @@ def seed_indicator() -> Indicator:
             "agreement_ref": "3.2",
             "name": seed_sheet.NAME,
             "annual_target": Decimal(100),
-            "unit_of_measure": Indicator.UnitOfMeasure.PERCENT,
+            "unit_of_measure_id": "ร้อยละ",
             "indicator_type": Indicator.Type.ROUTINE,
             "result_level": Indicator.ResultLevel.OUTPUT,
             "direction": Indicator.Direction.HIGHER_IS_BETTER,
@@ -218,10 +220,10 @@ def demo_result(indicator: Indicator, template: pools.IndicatorTemplate, target:
     if template.lower_is_better:
         above = 2000 - above  # meeting a "lower is better" target means staying under it
     result = target * Decimal(above) / 1000
-    for ceiling in (indicator.result_maximum, template.maximum):
+    for ceiling in (indicator.unit_of_measure.maximum, template.maximum):
         if ceiling is not None:
             result = min(result, Decimal(ceiling))
-    result = result.quantize(Decimal(1) if indicator.counts_whole_things else TWO_PLACES)
+    result = result.quantize(Decimal(1) if indicator.unit_of_measure.whole_numbers else TWO_PLACES)
     indicator.check_result(result)
     return result
 
@@ -275,6 +277,7 @@ def generate(units_count: int, per_unit: int, years: int, today: datetime.date |
     today = today or timezone.localdate()
     current = current_fiscal_year(today)
     units = ensure_units(units_count)
+    standard_units_of_measure()
     leaves = ensure_strategy_tree()
     data_sets = ensure_city_data_sets()
     calendar = working_calendar()
@@ -377,7 +380,7 @@ def new_indicator(fiscal_year, unit, sequence, template, name, leaves, rng) -> I
         agreement_ref=f"{dimension}.{rng.randint(1, 6)}",
         name=name,
         annual_target=Decimal(rng.choice(template.targets)),
-        unit_of_measure=template.unit,
+        unit_of_measure_id=template.unit,
         indicator_type=rng.choice(Indicator.Type.values),
         result_level=rng.choice(Indicator.ResultLevel.values),
         direction=Direction.LOWER_IS_BETTER if template.lower_is_better else Direction.HIGHER_IS_BETTER,
@@ -409,7 +412,7 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, timeline:
     # bulk_create sets primary keys on PostgreSQL but not always on SQLite: re-read them.
     by_code = {
         i.code: i
-        for i in Indicator.objects.select_related("fiscal_year").filter(
+        for i in Indicator.objects.select_related("fiscal_year", "unit_of_measure").filter(
             fiscal_year=fiscal_year, org_unit=unit, code__in=[n.code for n in new]
         )
     }
@@ -420,7 +423,7 @@ def generate_unit_year(fiscal_year, unit, per_unit, leaves, data_sets, timeline:
         planned = quarter_targets(
             indicator.annual_target,
             indicator.is_cumulative,
-            whole=indicator.counts_whole_things,
+            whole=indicator.unit_of_measure.whole_numbers,
         )
         for quarter, target in zip(QUARTERS, planned, strict=True):
             targets.append(QuarterTarget(indicator=indicator, quarter=quarter, target=target))

@@ -108,13 +108,13 @@ STRATEGY_MEASURES = (
 
 UNIT_WORDS = {
     # How a figure in a unit of measure reads in a Thai sentence ("ร้อยละ 80", "1,200 ราย").
-    "percent": "ร้อยละ {value}",
-    "level": "ระดับ {value}",
-    "baht": "{value} บาท",
-    "times": "{value} ครั้ง",
-    "cases": "{value} ราย",
-    "days": "{value} วัน",
-    "score": "{value} คะแนน",
+    "ร้อยละ": "ร้อยละ {value}",
+    "ระดับ": "ระดับ {value}",
+    "บาท": "{value} บาท",
+    "ครั้ง": "{value} ครั้ง",
+    "ราย": "{value} ราย",
+    "วัน": "{value} วัน",
+    "คะแนน": "{value} คะแนน",
 }
 
 
@@ -125,7 +125,7 @@ class IndicatorTemplate:
 
     name: str  # "{topic}" is replaced by one of ``topics``
     topics: tuple[str, ...]
-    unit: str  # a unit-of-measure code
+    unit: str  # a unit of measure's name
     targets: tuple[int, ...]  # annual targets to choose from
     method: str
     definition: str
@@ -149,7 +149,7 @@ INDICATOR_TEMPLATES = (
             "ปรับปรุงภูมิทัศน์ริมคลอง",
             "ส่งเสริมสุขภาวะผู้สูงอายุในชุมชน",
         ),
-        unit="percent",
+        unit="ร้อยละ",
         targets=(100,),
         maximum=100,
         method="(จำนวนกิจกรรมที่ดำเนินการแล้วเสร็จ / จำนวนกิจกรรมทั้งหมดตามแผนโครงการ) x 100",
@@ -165,7 +165,7 @@ INDICATOR_TEMPLATES = (
             "ด้านเหตุเดือดร้อนรำคาญ",
             "ด้านน้ำท่วมขังและการระบายน้ำ",
         ),
-        unit="percent",
+        unit="ร้อยละ",
         targets=(80, 85, 90),
         cumulative=False,
         maximum=100,
@@ -182,7 +182,7 @@ INDICATOR_TEMPLATES = (
             "ระบบแจ้งเตือนภัยน้ำท่วม",
             "ระบบการจัดการความรู้ของหน่วยงาน",
         ),
-        unit="level",
+        unit="ระดับ",
         targets=(5,),
         maximum=5,
         method=(
@@ -202,7 +202,7 @@ INDICATOR_TEMPLATES = (
             "ป้องกันอัคคีภัยในชุมชน",
             "ลดการใช้ถุงพลาสติก",
         ),
-        unit="times",
+        unit="ครั้ง",
         targets=(4, 8, 12),
         method="นับจำนวนครั้งของการจัดกิจกรรมรณรงค์สะสมตั้งแต่ต้นปีงบประมาณถึงสิ้นไตรมาสที่รายงาน",
         definition="กิจกรรมรณรงค์ หมายถึง กิจกรรมที่หน่วยงานจัดขึ้นในชุมชน โรงเรียน หรือพื้นที่สาธารณะ เพื่อสร้างความรู้และความตระหนักแก่ประชาชน",
@@ -217,7 +217,7 @@ INDICATOR_TEMPLATES = (
             "ผู้ประกอบการที่จดทะเบียนพาณิชย์ทางออนไลน์",
             "นักเรียนที่ได้รับการตรวจสุขภาพช่องปาก",
         ),
-        unit="cases",
+        unit="ราย",
         targets=(600, 1200, 1500, 2400),
         method="นับจำนวนผู้รับบริการ (ราย) สะสมตั้งแต่ต้นปีงบประมาณถึงสิ้นไตรมาสที่รายงาน โดยนับผู้รับบริการแต่ละรายเพียงครั้งเดียว",
         definition="ผู้รับบริการ หมายถึง ประชาชนในพื้นที่รับผิดชอบที่ได้รับบริการตามตัวชี้วัดนี้และมีข้อมูลในทะเบียนผู้รับบริการของหน่วยงาน",
@@ -227,7 +227,7 @@ INDICATOR_TEMPLATES = (
     IndicatorTemplate(
         name="ร้อยละของการเบิกจ่ายงบประมาณ{topic}",
         topics=("รายจ่ายลงทุน", "ตามแผนปฏิบัติราชการประจำปี", "ของโครงการพัฒนาคุณภาพชีวิตผู้สูงอายุ"),
-        unit="percent",
+        unit="ร้อยละ",
         targets=(80, 90, 95),
         maximum=100,
         method="(จำนวนเงินงบประมาณที่เบิกจ่ายได้ / จำนวนเงินงบประมาณที่ได้รับจัดสรร) x 100",
@@ -238,7 +238,7 @@ INDICATOR_TEMPLATES = (
     IndicatorTemplate(
         name="จำนวนเงินรายได้ที่จัดเก็บได้จาก{topic}",
         topics=("ภาษีที่ดินและสิ่งปลูกสร้าง", "ภาษีป้าย"),
-        unit="baht",
+        unit="บาท",
         targets=(1_500_000, 2_500_000, 4_000_000),
         method="รวมจำนวนเงินรายได้ (บาท) ที่จัดเก็บได้จริงสะสมตั้งแต่ต้นปีงบประมาณถึงสิ้นไตรมาสที่รายงาน",
         definition="รายได้ที่จัดเก็บได้ หมายถึง จำนวนเงินที่ผู้มีหน้าที่ชำระภาษีได้ชำระและนำส่งเข้าบัญชีรายได้ของกรุงเทพมหานครแล้ว",
@@ -252,7 +252,7 @@ INDICATOR_TEMPLATES = (
             "ด้านการจอดรถกีดขวางทางเท้า",
             "ด้านน้ำท่วมขังในพื้นที่",
         ),
-        unit="cases",
+        unit="ราย",
         targets=(20, 30, 40),
         lower_is_better=True,
         cumulative=False,
@@ -268,7 +268,7 @@ INDICATOR_TEMPLATES = (
             "แก้ไขเรื่องร้องเรียนด้านไฟฟ้าส่องสว่าง",
             "ซ่อมแซมผิวจราจรที่ชำรุด",
         ),
-        unit="days",
+        unit="วัน",
         targets=(5, 7, 10),
         lower_is_better=True,
         cumulative=False,
@@ -285,7 +285,7 @@ INDICATOR_TEMPLATES = (
             "การจัดเก็บขยะมูลฝอยในพื้นที่",
             "การดูแลสวนสาธารณะ",
         ),
-        unit="percent",
+        unit="ร้อยละ",
         targets=(80, 85, 90),
         cumulative=False,
         maximum=100,
@@ -297,7 +297,7 @@ INDICATOR_TEMPLATES = (
     IndicatorTemplate(
         name="คะแนนผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงาน (ITA)",
         topics=(),
-        unit="score",
+        unit="คะแนน",
         targets=(85, 90),
         cumulative=False,
         maximum=100,
@@ -309,7 +309,7 @@ INDICATOR_TEMPLATES = (
     IndicatorTemplate(
         name="ร้อยละของบุคลากรที่ได้รับการพัฒนาตามแผนพัฒนาบุคลากรประจำปี",
         topics=(),
-        unit="percent",
+        unit="ร้อยละ",
         targets=(80, 90, 100),
         maximum=100,
         method="(จำนวนบุคลากรที่ได้รับการพัฒนาอย่างน้อย 1 หลักสูตร / จำนวนบุคลากรทั้งหมดของหน่วยงาน) x 100",

@@ -43,10 +43,14 @@ def record_changes(record, previous, fields: list[str]) -> list[tuple[str, objec
     """(field, old, new) of what ``record`` changed: against ``previous`` (simple-history's
     ``diff_against``), from nothing when it created the row, to nothing when it deleted it."""
     if record.history_type == "-":
-        changes = [] if previous is None else [(name, getattr(record, name), None) for name in fields]
+        changes = (
+            [] if previous is None else [(name, record.serializable_value(name), None) for name in fields]
+        )
     elif previous is None:
         changes = [
-            (name, None, value) for name in fields if (value := getattr(record, name)) not in (None, "")
+            (name, None, value)
+            for name in fields
+            if (value := record.serializable_value(name)) not in (None, "")
         ]
     else:
         delta = record.diff_against(previous, included_fields=fields)

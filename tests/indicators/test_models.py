@@ -148,11 +148,11 @@ def test_changes_keep_history_with_user_old_and_new_values():
 @pytest.mark.parametrize(
     ("unit", "result", "code"),
     [
-        (Indicator.UnitOfMeasure.LEVEL, "6", "level_range"),
-        (Indicator.UnitOfMeasure.LEVEL, "2.5", "not_whole"),
-        (Indicator.UnitOfMeasure.COUNT, "12.5", "not_whole"),
-        (Indicator.UnitOfMeasure.TIMES, "0.01", "not_whole"),
-        (Indicator.UnitOfMeasure.CASES, "3.10", "not_whole"),
+        ("ระดับ", "6", "above_maximum"),
+        ("ระดับ", "2.5", "not_whole"),
+        ("จำนวน", "12.5", "not_whole"),
+        ("ครั้ง", "0.01", "not_whole"),
+        ("ราย", "3.10", "not_whole"),
     ],
 )
 def test_results_that_the_unit_of_measure_refuses(unit, result, code):
@@ -164,12 +164,12 @@ def test_results_that_the_unit_of_measure_refuses(unit, result, code):
 @pytest.mark.parametrize(
     ("unit", "result"),
     [
-        (Indicator.UnitOfMeasure.LEVEL, "5"),
-        (Indicator.UnitOfMeasure.LEVEL, "0"),
-        (Indicator.UnitOfMeasure.COUNT, "1250"),
-        (Indicator.UnitOfMeasure.PERCENT, "150.55"),
-        (Indicator.UnitOfMeasure.BAHT, "1500000.50"),
-        (Indicator.UnitOfMeasure.DAYS, "2.5"),
+        ("ระดับ", "5"),
+        ("ระดับ", "0"),
+        ("จำนวน", "1250"),
+        ("ร้อยละ", "150.55"),
+        ("บาท", "1500000.50"),
+        ("วัน", "2.5"),
     ],
 )
 def test_results_that_the_unit_of_measure_allows(unit, result):

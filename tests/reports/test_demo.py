@@ -31,7 +31,7 @@ def test_the_seed_indicator_is_exactly_as_on_its_sheet():
     assert indicator.agreement_ref == "3.2"
     assert indicator.name == "ร้อยละความสำเร็จของการดำเนินโครงการให้บริการที่ดีที่สุด (Best Service)"
     assert indicator.annual_target == Decimal(100)
-    assert indicator.unit_of_measure == Indicator.UnitOfMeasure.PERCENT
+    assert indicator.unit_of_measure_id == "ร้อยละ"
     assert indicator.indicator_type == Indicator.Type.ROUTINE
     assert indicator.result_level == Indicator.ResultLevel.OUTPUT
     assert indicator.org_unit.kind == OrgUnit.Kind.DISTRICT
@@ -272,39 +272,39 @@ def test_no_word_repeats_side_by_side(generated):
 def test_units_agree_with_names_methods_targets_and_results(generated):
     _, indicators = generated
     names_by_unit = {
-        "percent": "ร้อยละ",
-        "level": "ระดับ",
-        "baht": "จำนวนเงิน",
-        "times": "จำนวนครั้ง",
-        "days": "ระยะเวลา",
-        "score": "คะแนน",
+        "ร้อยละ": "ร้อยละ",
+        "ระดับ": "ระดับ",
+        "บาท": "จำนวนเงิน",
+        "ครั้ง": "จำนวนครั้ง",
+        "วัน": "ระยะเวลา",
+        "คะแนน": "คะแนน",
     }
     method_words = {
-        "percent": "x 100",
-        "level": "5 ระดับ",
-        "baht": "บาท",
-        "times": "ครั้ง",
-        "cases": "ราย",
-        "days": "วัน",
-        "score": "คะแนน",
+        "ร้อยละ": "x 100",
+        "ระดับ": "5 ระดับ",
+        "บาท": "บาท",
+        "ครั้ง": "ครั้ง",
+        "ราย": "ราย",
+        "วัน": "วัน",
+        "คะแนน": "คะแนน",
     }
     results = {}
     for report in QuarterReport.objects.exclude(result=None).order_by("quarter"):
         results.setdefault(report.indicator_id, []).append(report.result)
     for indicator in indicators:
-        unit = indicator.unit_of_measure
+        unit = indicator.unit_of_measure_id
         with translation.override("th"):
             assert str(indicator.get_unit_of_measure_display()) != "จำนวน", indicator.name  # not a unit
         for other, start in names_by_unit.items():
             assert indicator.name.startswith(start) == (unit == other), (unit, indicator.name)
         assert method_words[unit] in indicator.calculation_method, (unit, indicator.calculation_method)
-        assert ("x 100" in indicator.calculation_method) == (unit == "percent")
-        assert ("5 ระดับ" in indicator.calculation_method) == (unit == "level")
-        ceiling = {"percent": 100, "score": 100, "level": 5}.get(unit)
+        assert ("x 100" in indicator.calculation_method) == (unit == "ร้อยละ")
+        assert ("5 ระดับ" in indicator.calculation_method) == (unit == "ระดับ")
+        ceiling = {"ร้อยละ": 100, "คะแนน": 100, "ระดับ": 5}.get(unit)
         values = [indicator.annual_target, *results.get(indicator.pk, [])]
         if ceiling is not None:
             assert max(values) <= ceiling, (indicator.name, values)
-        if unit in ("level", "times", "cases"):
+        if unit in ("ระดับ", "ครั้ง", "ราย"):
             assert all(value == int(value) for value in values), (indicator.name, values)
         if indicator.direction == Indicator.Direction.LOWER_IS_BETTER:
             assert not indicator.is_cumulative

@@ -1,5 +1,6 @@
 """Quarter entry by unit staff: what they do, and what must never be lost."""
 
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -8,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import Indicator, Role
+from indicators.models import Role, UnitOfMeasure
 from reports.models import EvidenceFile, QuarterReport
 from tests.factories import as_user, make_report, make_unit, make_user
 from tests.reports.reporting import PDF_BYTES, PNG_BYTES, entry_url, field_value, save
@@ -201,10 +202,27 @@ def test_a_percent_above_100_is_saved_once_confirmed(setup):
 def test_whole_number_units_refuse_fractions(setup, settings):
     settings.LANGUAGE_CODE = "en"
     indicator = setup["indicator"]
-    indicator.unit_of_measure = Indicator.UnitOfMeasure.CASES
+    indicator.unit_of_measure_id = "ราย"
     indicator.save()
     response = save(as_user(setup["staff"]), indicator, result="12.5")
     assert response.status_code == 400 and "whole number" in response.content.decode()
+
+
+def test_a_unit_the_administrators_added_sets_the_entry_rules(setup):
+    """ตัน takes decimals; ลำ (boats) only whole numbers, with the message in Thai."""
+    indicator, client = setup["indicator"], as_user(setup["staff"])
+    indicator.unit_of_measure = UnitOfMeasure.objects.create(name="ตัน")
+    indicator.save()
+    assert "ผลงานสะสม (ตัน)" in client.get(entry_url(indicator)).text
+    assert save(client, indicator, result="1250.75").status_code == 302
+    assert QuarterReport.objects.get().result == Decimal("1250.75")
+    indicator.unit_of_measure = UnitOfMeasure.objects.create(name="ลำ", whole_numbers=True)
+    indicator.save()
+    response = save(client, indicator, version=1, result="2.5")
+    assert response.status_code == 400
+    assert "ผลการดำเนินงานในหน่วย ลำ ต้องเป็นจำนวนเต็ม" in response.text
+    assert field_value(response, "result") == "2.5"
+    assert save(client, indicator, version=1, result="3").status_code == 302
 
 
 def upload(name, content, content_type="application/octet-stream"):

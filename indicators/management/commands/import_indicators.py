@@ -17,12 +17,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .xlsx or .csv file")
         parser.add_argument("--dry-run", action="store_true", help="check and import, then roll back")
+        parser.add_argument(
+            "--add-new-units",
+            action="store_true",
+            help="add the units of measure the file names that are not in the table yet",
+        )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, add_new_units, **options):
         path = Path(file)
         try:
             with path.open("rb") as handle:
-                result = import_file(handle, path.name, dry_run=dry_run)
+                result = import_file(handle, path.name, dry_run=dry_run, add_new_units=add_new_units)
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
         except ImportFileError as error:

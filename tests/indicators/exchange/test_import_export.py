@@ -219,7 +219,7 @@ def check_good_rows_imported():
     assert best.definition == DEFINITION
     assert best.sequence == 26 and best.agreement_ref == "3.2"
     assert best.annual_target == Decimal(100)
-    assert best.unit_of_measure == Indicator.UnitOfMeasure.PERCENT
+    assert best.unit_of_measure_id == "ร้อยละ"
     assert best.indicator_type == Indicator.Type.ROUTINE
     assert best.result_level == Indicator.ResultLevel.OUTPUT
     assert best.direction == Indicator.Direction.HIGHER_IS_BETTER
@@ -233,7 +233,7 @@ def check_good_rows_imported():
     ]
     complaints = Indicator.objects.get(org_unit__code="0200", code="0100")
     assert complaints.annual_target == Decimal("1250.50")
-    assert complaints.unit_of_measure == "count" and complaints.indicator_type == "strategic"
+    assert complaints.unit_of_measure_id == "จำนวน" and complaints.indicator_type == "strategic"
     assert complaints.direction == "lower" and complaints.is_cumulative is False
     assert complaints.strategy_node is None and complaints.result_level == ""
     assert complaints.targets.get(quarter=4).target == Decimal("350.50")
@@ -320,7 +320,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_lists_every_error(registry):
     ]
     messages = [error.message for error in result.errors]
     assert messages[0] == "ตัวเลขต้องไม่ติดลบ"
-    assert messages[1].startswith("ไม่ใช่ค่าที่กำหนด ค่าที่ใช้ได้: percent (ร้อยละ)")
+    assert messages[1].startswith("หน่วยนับ กิโลกรัม ยังไม่มีในตาราง")
     assert messages[2] == "กรุณากรอกตัวเลข เช่น 75 หรือ 75.50"
     assert messages[3] == "ไม่มีหน่วยงานรหัส 9999 ในระบบ กรุณาเพิ่มก่อน (ผู้ดูแลระบบ › หน่วยงาน)"
     assert messages[4] == "กรุณากรอกจำนวนเต็มตั้งแต่ 1 ถึง 32767"

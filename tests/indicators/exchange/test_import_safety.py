@@ -249,7 +249,7 @@ def test_an_excel_file_with_shared_strings_and_dates_of_its_own_reads_as_before(
     assert result.ok, result.errors
     indicator = Indicator.objects.get()
     assert (indicator.org_unit.code, indicator.code, indicator.name) == ("5016", "0685", "ตัวชี้วัดจาก Excel")
-    assert (indicator.sequence, indicator.annual_target, indicator.unit_of_measure) == (3, 100, "percent")
+    assert (indicator.sequence, indicator.annual_target, indicator.unit_of_measure_id) == (3, 100, "ร้อยละ")
 
 
 EXCEL_KEYS = ["fiscal_year", "unit_code", "indicator_code", "sequence", "name", "annual_target"]
