@@ -100,6 +100,13 @@ def fiscal_year_bounds(year_be: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year - 1, 10, 1), datetime.date(year, 9, 30)
 
 
+def quarter_start(year_be: int, quarter: int) -> datetime.date:
+    """The first day of a fiscal quarter: 1 October, 1 January, 1 April, 1 July."""
+    start, _ = fiscal_year_bounds(year_be)
+    month = start.month + 3 * (quarter - 1)  # 10, 13, 16, 19 for quarters 1-4
+    return datetime.date(start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
 def quarter_end(year_be: int, quarter: int) -> datetime.date:
     start, _ = fiscal_year_bounds(year_be)
     month = start.month + 3 * quarter - 1  # 12, 15, 18, 21 for quarters 1-4
