@@ -42,7 +42,7 @@ def test_staff_enter_and_submit_a_quarter_on_a_phone(page: Page, live_server, wo
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + "/")
     # The status badge is the link to the entry page.
-    page.locator(f"a[href='/indicators/{indicator.pk}/quarters/4/report/']").click()
+    page.locator(f"#my-indicators-list a[href='/indicators/{indicator.pk}/quarters/4/report/']").click()
     expect(page.get_by_role("heading", name="รายงานผลไตรมาสที่ 4")).to_be_visible()
     page.get_by_label("ผลงานสะสม (ร้อยละ)").fill("85")
     narrative = page.get_by_label("รายงานผลการดำเนินงาน")
