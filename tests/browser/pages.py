@@ -42,7 +42,14 @@ def build_world() -> dict:
         "staff": make_user("somchai", Role.UNIT_STAFF, [unit], first_name="สมชาย", last_name="ใจดี"),
         "auditor": make_user("auditor", Role.AUDITOR, first_name="วรรณา", last_name="ตรวจสอบ"),
         "executive": make_user("executive", Role.EXECUTIVE, first_name="ประเสริฐ", last_name="บริหาร"),
-        "administrator": make_user("admin", Role.ADMINISTRATOR, first_name="อรุณ", last_name="ดูแลระบบ"),
+        "administrator": make_user(
+            "admin",
+            Role.ADMINISTRATOR,
+            first_name="อรุณ",
+            last_name="ดูแลระบบ",
+            is_staff=True,
+            is_superuser=True,
+        ),
     }
     indicator = make_indicator(
         year, unit, code="0685", name="ร้อยละความสำเร็จของการดำเนินโครงการพัฒนาคุณภาพชีวิตผู้สูงอายุ"
@@ -110,6 +117,10 @@ def main_pages(world: dict) -> dict[str, list[tuple[str, str]]]:
             ("history", f"/indicators/{pk}/history/"),
             ("books", "/books/"),
             ("unit", "/units/5016/"),
+            ("admin", "/admin/"),
+            ("admin-indicators", "/admin/indicators/indicator/"),
+            # Not yet the change forms: Django's autocomplete (select2) boxes have no
+            # accessible name and the admin breadcrumbs' links fail link-in-text-block.
             *common,
         ],
     }
