@@ -165,3 +165,15 @@ def test_staff_home_status_badges_lead_to_the_entry_page(setup):
     for quarter, label in ((1, "ยังไม่เริ่ม"), (2, "ร่าง")):
         link = re.search(rf'<a href="{entry_url(indicator, quarter)}"[^>]*>(.*?)</a>', page, re.S)
         assert link and label in link.group(1) and "badge" in link.group(1), quarter
+
+
+def test_the_review_page_of_a_returned_quarter_shows_the_return_not_the_submission(setup):
+    indicator = setup["indicator"]
+    with at("2026-11-20T09:00"):  # signed in inside each travel: sessions end when idle
+        assert save(as_user(setup["staff"]), indicator, submit=True).status_code == 302
+    with at("2026-11-27T14:30"):
+        auditor = as_user(setup["auditor"])
+        assert review(auditor, indicator, accept=False, comment="แนบภาพเพิ่ม").status_code == 302
+        page = text_of(auditor.get(review_url(indicator)))
+    assert "ส่งกลับให้แก้ไข: โดย ผู้ตรวจ เมื่อ 27 พ.ย. 2569 14:30 แนบภาพเพิ่ม" in page
+    assert "20 พ.ย. 2569" not in page and "ตรวจได้เฉพาะรายงานที่ส่งแล้ว" not in page
