@@ -100,6 +100,13 @@ def fiscal_year_bounds(year_be: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year - 1, 10, 1), datetime.date(year, 9, 30)
 
 
+def quarter_start(year_be: int, quarter: int) -> datetime.date:
+    """The first day of a fiscal quarter: 1 October, 1 January, 1 April, 1 July."""
+    start, _ = fiscal_year_bounds(year_be)
+    month = start.month + 3 * (quarter - 1)  # 10, 13, 16, 19 for quarters 1-4
+    return datetime.date(start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
 def quarter_end(year_be: int, quarter: int) -> datetime.date:
     start, _ = fiscal_year_bounds(year_be)
     month = start.month + 3 * quarter - 1  # 12, 15, 18, 21 for quarters 1-4
@@ -119,3 +126,23 @@ def format_number(value, places: int | None = None) -> str:
     if value == value.to_integral_value():
         return f"{value.quantize(Decimal(1)):,}"
     return f"{value.normalize():,f}"
+
+
+# Compound words that browsers' (ICU's) Thai dictionary breaks in the middle
+# (ตัว|ชี้|วัด, เป้า|หมาย, ผล|งาน): short texts in narrow places (table headers on a
+# phone) keep them whole (``keep_words``), so a line breaks only between words.
+COMPOUND_WORDS = ("ผลประเมิน", "ตัวชี้วัด", "เป้าหมาย", "ผลงาน", "รายไตรมาส", "ดำเนินงาน", "หน่วยงาน")
+_COMPOUND = re.compile("|".join(sorted(COMPOUND_WORDS, key=len, reverse=True)))
+
+
+def compound_word_spans(text: str) -> list[tuple[bool, str]]:
+    """``text`` in pieces, each (is a compound word to keep whole, piece)."""
+    pieces, end = [], 0
+    for match in _COMPOUND.finditer(text):
+        if match.start() > end:
+            pieces.append((False, text[end : match.start()]))
+        pieces.append((True, match.group()))
+        end = match.end()
+    if end < len(text):
+        pieces.append((False, text[end:]))
+    return pieces

@@ -294,6 +294,8 @@ class QuarterReport(models.Model):
         self.refresh_from_db()
         self.status = self.Status.RETURNED
         self.return_comment = reason
+        # The unit sees who handed it back, and when, beside the reason.
+        self.reviewed_at, self.reviewed_by = timezone.now(), by
         # The whole reason is the report's return comment (and in its history); the
         # history's change-reason column holds 100 characters.
         self._store(by, reason=shortened(reason, 100))

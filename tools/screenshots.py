@@ -76,7 +76,8 @@ def prepare() -> dict:
         "entry": f"/indicators/{entry.indicator_id}/quarters/{entry.quarter}/report/",
         "review": f"/indicators/{submitted.indicator_id}/quarters/{submitted.quarter}/review/",
         "sheet": f"/indicators/{full_year.pk}/",
-        "dashboard": f"/dashboard/?year={current - 1}&quarter=4",
+        # Where the dashboard opens: the latest quarter past its deadline.
+        "dashboard": "/dashboard/",
     }
 
 

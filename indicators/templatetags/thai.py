@@ -4,7 +4,7 @@ import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import linebreaks
+from django.utils.html import conditional_escape, linebreaks
 from django.utils.safestring import mark_safe
 
 from indicators import people, thai
@@ -48,6 +48,19 @@ def thai_paragraphs(value, autoescape=True):
     the word it repeats: a line never starts with it."""
     html = linebreaks(value, autoescape=autoescape)
     return mark_safe(html.replace(" ๆ", "\u00a0ๆ"))
+
+
+@register.filter(needs_autoescape=True)
+def keep_words(value, autoescape=True):
+    """Short Thai text with its compound words unbreakable (``<span class="keep-word">``,
+    white-space: nowrap), so narrow table headers break between words only."""
+    escape = conditional_escape if autoescape else str
+    return mark_safe(
+        "".join(
+            f'<span class="keep-word">{escape(piece)}</span>' if whole else escape(piece)
+            for whole, piece in thai.compound_word_spans(str(value))
+        )
+    )
 
 
 @register.filter

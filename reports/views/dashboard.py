@@ -4,8 +4,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from indicators.access import principal, require
-from indicators.models import QUARTERS, FiscalYear
-from indicators.periods import chosen_fiscal_year, chosen_quarter
+from indicators.models import QUARTERS
+from indicators.periods import chosen_period, years_with_last_due_quarter
 from reports.dashboard import build_dashboard
 
 
@@ -14,11 +14,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Where a fiscal year's indicators stand in one quarter, for those who read everything."""
     require(principal(request.user).reads_everything)
     today = timezone.localdate()
-    years = list(FiscalYear.objects.order_by("-year"))
+    years = years_with_last_due_quarter(today)
     if not years:
         return render(request, "reports/home_empty.html")
-    fiscal_year = chosen_fiscal_year(years, request.GET.get("year", ""), today)
-    quarter = chosen_quarter(request.GET.get("quarter", ""), today)
+    fiscal_year, quarter = chosen_period(
+        years, request.GET.get("year", ""), request.GET.get("quarter", ""), today
+    )
     context = {
         "dashboard": build_dashboard(fiscal_year, quarter, today),
         "years": years,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from indicators import thai
 from indicators.access import get_indicator_for_user, principal, require
 from indicators.models import QUARTERS, Indicator
 from kpi_portal.csrf import gives_back_after_csrf_failure
@@ -49,6 +50,8 @@ def quarter_context(indicator: Indicator, quarter: int) -> dict:
     targets = by_quarter(indicator.targets.all())
     report, period = reports.get(quarter), periods.get(quarter)
     locked = period is not None and period.is_locked
+    today = timezone.localdate()
+    starts = thai.quarter_start(indicator.fiscal_year.year, quarter)
     return {
         "indicator": indicator,
         "quarter": quarter,
@@ -59,7 +62,10 @@ def quarter_context(indicator: Indicator, quarter: int) -> dict:
         "score": by_quarter(indicator.scores.all()).get(quarter),
         "previous": [(q, reports.get(q), targets.get(q)) for q in QUARTERS if q < quarter],
         "editable": not locked and (report is None or report.is_editable_by_unit),
-        "overdue": period is not None and period.is_past_due(timezone.localdate()),
+        "overdue": period is not None and period.is_past_due(today),
+        # Reporting a quarter before it starts is allowed (plans change, a result may be
+        # known early) but is more often the wrong quarter: the page warns.
+        "starts": starts if today < starts else None,
     }
 
 

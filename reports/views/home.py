@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from indicators.access import principal
 from indicators.models import QUARTERS, FiscalYear
-from indicators.periods import chosen_fiscal_year, chosen_quarter, default_fiscal_year
+from indicators.periods import chosen_period, default_fiscal_year, years_with_last_due_quarter
 from reports.selectors import quarter_statuses, reporting_by_unit
 
 
@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if who.is_auditor and not who.is_administrator:
         return redirect("review_queue")
     today = timezone.localdate()
-    years = list(FiscalYear.objects.order_by("-year"))
+    years = years_with_last_due_quarter(today)
     if not years:
         return render(request, "reports/home_empty.html")
     if who.is_unit_staff:
@@ -41,8 +41,9 @@ def staff_home(request: HttpRequest, fiscal_year: FiscalYear, today) -> HttpResp
 
 def overview(request: HttpRequest, years: list[FiscalYear], today) -> HttpResponse:
     """Reporting progress per unit for one quarter of a fiscal year (their choice)."""
-    fiscal_year = chosen_fiscal_year(years, request.GET.get("year", ""), today)
-    quarter = chosen_quarter(request.GET.get("quarter", ""), today)
+    fiscal_year, quarter = chosen_period(
+        years, request.GET.get("year", ""), request.GET.get("quarter", ""), today
+    )
     rows, summary = reporting_by_unit(fiscal_year, quarter)
     context = {
         "fiscal_year": fiscal_year,

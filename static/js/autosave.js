@@ -11,7 +11,9 @@
   const narrative = form.querySelector("[name=narrative]");
   const result = form.querySelector("[name=result]");
   const version = form.querySelector("[name=version]");
-  const counter = document.getElementById("narrative-count");
+  // The narrative's one hint (its help text) becomes the live count once text is typed.
+  const counter = narrative && document.getElementById(narrative.id + "_helptext");
+  const hint = counter ? counter.textContent : "";
   const IDLE_MS = 3000;
   let timer = null;
   let dirty = false;
@@ -26,8 +28,13 @@
   }
 
   function countCharacters() {
-    if (!counter || !narrative) return;
-    const max = Number(counter.dataset.max);
+    if (!counter) return;
+    const max = narrative.maxLength;
+    if (!narrative.value.length) {
+      counter.textContent = hint;
+      counter.classList.remove("text-danger");
+      return;
+    }
     counter.textContent = status.dataset.count
       .replace("%(count)s", narrative.value.length.toLocaleString())
       .replace("%(max)s", max.toLocaleString());
