@@ -1,0 +1,270 @@
+"""Sheet PDFs side by side with a browser: the portal's print and Chromium's, of the same HTML.
+
+    make bench                      # after tools/bench.py, on its database
+    .venv/bin/python tools/bench_pdf.py
+    DATABASE_URL=postgres://... .venv/bin/python tools/bench_pdf.py
+
+The reference is Debian's Chromium (``/usr/bin/chromium``, or ``BENCH_CHROMIUM``) kept
+open by Playwright: the portal's own HTML of the sheet (the stylesheets and fonts read
+from static/) loaded in a page and printed with ``page.pdf()``. Each portal print is
+paired with a reference print right after it, ``BENCH_PAIRS`` pairs (default 15),
+and the medians of both are compared: a machine shared with others slows both sides
+of a pair alike. The portal is timed around Django's full request handling (access,
+queries, template, PDF), the reference around loading and printing only, so the
+ratio is, if anything, unfair to the portal.
+
+Rows (each with its goal from issue 12):
+
+- seed sheet / long generated sheet, warm: a first print of the sheet (the PDF cache
+  emptied before each one) in a process that has printed before;
+- repeat print, unchanged sheet: printed again by other users, so the footer (who
+  printed it, when) is new each time and only the body can come from the cache;
+- first print on a fresh process: a new Python process set up as a gunicorn worker
+  is (Django, then gunicorn.conf's post_worker_init warm-up), its first PDF against
+  its later ones.
+
+Uses the database of tools/bench.py (bench.sqlite3, or DATABASE_URL) and seeds it the
+same way. Not a test: it asserts nothing, it measures.
+"""
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_portal.settings")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench.sqlite3'}")
+# Playwright's sync API runs an event loop in this thread; the database calls beside it are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import warnings  # noqa: E402
+
+import django  # noqa: E402
+
+warnings.filterwarnings("ignore", "No directory at", UserWarning)
+
+PAIRS = int(os.environ.get("BENCH_PAIRS", 15))
+FRESH_PROCESSES = int(os.environ.get("BENCH_FRESH", 3))
+CHROMIUM = os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium")
+UNITS = int(os.environ.get("BENCH_UNITS", 70))
+PER_UNIT = int(os.environ.get("BENCH_PER_UNIT", 35))
+YEARS = int(os.environ.get("BENCH_YEARS", 3))
+
+
+def elapsed_ms(function):
+    start = time.perf_counter()
+    result = function()
+    return (time.perf_counter() - start) * 1000, result
+
+
+class Chromium:
+    """Chromium kept open; ``print(html)`` loads the HTML as a file beside nothing but
+    a <base> pointing at static/ (so css/sheet.css and its fonts load as the portal's do)."""
+
+    def __init__(self):
+        from playwright.sync_api import sync_playwright
+
+        self.directory = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM)
+        self.page = self.browser.new_page()
+        self.count = 0
+
+    def print(self, html: str) -> bytes:
+        from reports.printing.render import STATIC_DIR_URI
+
+        self.count += 1
+        path = self.directory / f"sheet-{self.count}.html"
+        path.write_text(html.replace("<head>", f'<head><base href="{STATIC_DIR_URI}">', 1), encoding="utf-8")
+        self.page.goto(path.as_uri(), wait_until="load")
+        pdf = self.page.pdf(format="A4", prefer_css_page_size=True)
+        path.unlink()
+        return pdf
+
+    def close(self):
+        self.browser.close()
+        self.playwright.stop()
+
+
+def row(label, portal, reference, goal, note=""):
+    ratio = portal / reference if reference else float("nan")
+    print(f"{label:<38} {portal:8.1f} ms {reference:8.1f} ms {ratio:7.2f}x   {goal}{note}")
+
+
+def pages(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def paired(portal, reference):
+    """Medians of PAIRS interleaved (portal, reference) timings."""
+    portal_ms, reference_ms = [], []
+    for _ in range(PAIRS):
+        portal_ms.append(portal())
+        reference_ms.append(reference())
+    return statistics.median(portal_ms), statistics.median(reference_ms)
+
+
+FRESH_SCRIPT = """
+import runpy, sys, time, warnings
+sys.path.insert(0, {root!r})
+sys.argv = ["bench-fresh-worker"]
+warnings.filterwarnings("ignore", "No directory at", UserWarning)
+import django
+django.setup()
+# What gunicorn's post_worker_init does before the worker takes its first request.
+runpy.run_path({conf!r})["warm_up_renderer"]()
+from django.contrib.auth import get_user_model
+from django.test import Client
+sys.path.insert(0, {tools!r})
+from bench_pdf import clear_pdf_cache
+client = Client()
+client.force_login(get_user_model().objects.get(username={user!r}))
+timings = []
+for _ in range(4):
+    clear_pdf_cache()
+    start = time.perf_counter()
+    response = client.get({url!r})
+    timings.append((time.perf_counter() - start) * 1000)
+    assert response.status_code == 200, response.status_code
+print(" ".join(f"{{t:.1f}}" for t in timings))
+"""
+
+
+def clear_pdf_cache():
+    """Empty the sheet PDF cache, where there is one, so that the next print renders."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    if "pdf" in settings.CACHES:
+        caches["pdf"].clear()
+
+
+def fresh_process_timings(url: str, user: str) -> list[float]:
+    """In a new process set up as a gunicorn worker: its first print and three later ones (ms)."""
+    script = FRESH_SCRIPT.format(
+        root=str(ROOT), conf=str(ROOT / "gunicorn.conf.py"), tools=str(ROOT / "tools"), user=user, url=url
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    return [float(value) for value in output.split()[-4:]]
+
+
+def main():
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils.translation import override
+
+    from indicators.models import Indicator
+    from reports.printing.render import sheet_html
+    from reports.sheet import build_sheet, sheet_queryset
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    if not Indicator.objects.filter(fiscal_year__year=2560, code="0685", org_unit__code="5016").exists():
+        call_command("seed_demo", units=UNITS, per_unit=PER_UNIT, years=YEARS, stdout=io.StringIO())
+    print(
+        f"database: {connection.vendor}; {Indicator.objects.count()} indicators; "
+        f"set-up {time.perf_counter() - started:.1f} s; {PAIRS} interleaved pairs per row"
+    )
+    seed = Indicator.objects.get(fiscal_year__year=2560, code="0685", org_unit__code="5016")
+    # The long generated sheet: the generated indicator of the latest year with the most text.
+    year = Indicator.objects.order_by("-fiscal_year__year").values_list("fiscal_year__year", flat=True)[0]
+    candidates = list(sheet_queryset().select_related("annual_summary").filter(fiscal_year__year=year)[:300])
+    with override("th"):
+        long_sheet = max(candidates, key=lambda indicator: len(sheet_html(build_sheet(indicator))))
+
+    users = get_user_model().objects.filter(username__in=["executive", "admin", "auditor", "staff"])
+    clients = {}
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        # Roles whose sign-in asks for a second factor are redirected: left out.
+        if client.get(f"/indicators/{seed.pk}/pdf/").status_code == 200:
+            clients[user.username] = client
+    executive = clients["executive"]
+    clients = list(clients.values())
+
+    def html_of(indicator):
+        with override("th"):
+            fetched = sheet_queryset().select_related("annual_summary").get(pk=indicator.pk)
+            return sheet_html(build_sheet(fetched))
+
+    chromium = Chromium()
+    try:
+        print(f"{'':<38} {'portal':>11} {'reference':>11} {'ratio':>8}   goal")
+        sheets = (("seed sheet PDF, warm", seed), ("long generated sheet PDF, warm", long_sheet))
+        for label, indicator in sheets:
+            url = f"/indicators/{indicator.pk}/pdf/"
+            html = html_of(indicator)
+            response = executive.get(url)  # warm: this process has printed the sheet before
+            chromium.print(html)
+
+            def portal(url=url):
+                clear_pdf_cache()
+                milliseconds, response = elapsed_ms(lambda: executive.get(url))
+                assert response.status_code == 200, response.status_code
+                return milliseconds
+
+            def reference(html=html):
+                return elapsed_ms(lambda: chromium.print(html))[0]
+
+            portal_ms, reference_ms = paired(portal, reference)
+            note = f"  ({pages(response.content)} pages; Chromium {pages(chromium.print(html))})"
+            row(label, portal_ms, reference_ms, "goal <= 1.5x (stretch 1.0x)", note)
+            if indicator is seed:
+                seed_reference = reference_ms
+
+        url = f"/indicators/{seed.pk}/pdf/"
+        executive.get(url)  # the body in the cache
+        turn = iter(range(10**9))
+
+        def repeat():
+            client = clients[next(turn) % len(clients)]  # another user than the last print's
+            milliseconds, response = elapsed_ms(lambda: client.get(url))
+            assert response.status_code == 200, response.status_code
+            return milliseconds
+
+        html = html_of(seed)
+        portal_ms, reference_ms = paired(repeat, lambda: elapsed_ms(lambda: chromium.print(html))[0])
+        row(
+            "repeat print, unchanged seed sheet",
+            portal_ms,
+            reference_ms,
+            "goal <= 0.1x Chromium warm",
+            f"  (printed by {len(clients)} users in turn)",
+        )
+    finally:
+        chromium.close()
+
+    firsts, laters = [], []
+    for _ in range(FRESH_PROCESSES):
+        timings = fresh_process_timings(url, "executive")
+        firsts.append(timings[0])
+        laters.extend(timings[1:])
+    first, later = statistics.median(firsts), statistics.median(laters)
+    row(
+        "first print, fresh worker vs later",
+        first,
+        later,
+        "goal <= 1.5x (no first-request penalty)",
+        f"  ({FRESH_PROCESSES} processes; vs Chromium warm {first / seed_reference:.2f}x)",
+    )
+
+
+if __name__ == "__main__":
+    main()
