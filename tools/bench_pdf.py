@@ -120,9 +120,9 @@ import runpy, sys, time, warnings
 sys.path.insert(0, {root!r})
 sys.argv = ["bench-fresh-worker"]
 warnings.filterwarnings("ignore", "No directory at", UserWarning)
-import django
-django.setup()
-# What gunicorn's post_worker_init does before the worker takes its first request.
+# What a gunicorn worker does before its first request: load the WSGI application,
+# then post_worker_init's warm-up.
+from kpi_portal.wsgi import application
 runpy.run_path({conf!r})["warm_up_renderer"]()
 from django.contrib.auth import get_user_model
 from django.test import Client

@@ -6,3 +6,11 @@ once at start-up by ``ReportsConfig.ready`` (``install``):
   copy give the text as written;
 - ``thai_breaks``: Thai lines break between words, where ICU (browsers) breaks them.
 """
+
+
+def warm_up() -> None:
+    """Print a tiny sheet, so that this process's first real print is as fast as the next
+    (fonts, renderer, templates loaded): gunicorn.conf.py calls it in each new worker."""
+    from reports.printing.warm import warm_up
+
+    warm_up()
