@@ -24,9 +24,10 @@ CACHE = "pdf"
 logger = logging.getLogger(__name__)
 
 
-def body_pdf(sheet, request=None) -> bytes:
+def body_pdf(sheet) -> bytes:
     """The sheet's PDF without who printed it: from the cache while its content is unchanged."""
-    html = sheet_html(sheet, request=request)
+    # No request: the PDF shows nothing of it, and the HTML is then exactly a book's sheet's.
+    html = sheet_html(sheet)
     cache = caches[CACHE]
     key = f"sheet-body:{fingerprint(html)}"
     pdf = cache.get(key)
@@ -39,6 +40,6 @@ def body_pdf(sheet, request=None) -> bytes:
     return pdf
 
 
-def sheet_pdf(sheet, printed_at, printed_by: str, request=None) -> bytes:
+def sheet_pdf(sheet, printed_at, printed_by: str) -> bytes:
     """The sheet as printed by ``printed_by`` at ``printed_at`` (shown in each page's footer)."""
-    return stamp(body_pdf(sheet, request=request), printed_footer(printed_at, printed_by), printed_by)
+    return stamp(body_pdf(sheet), printed_footer(printed_at, printed_by), printed_by)

@@ -32,7 +32,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def indicator_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     # Access first: the PDF cache is asked only for a sheet this user may read.
     sheet = sheet_for_user(request.user, pk)
-    pdf = sheet_pdf(sheet, timezone.localtime(), display_name(request.user), request=request)
+    pdf = sheet_pdf(sheet, timezone.localtime(), display_name(request.user))
     indicator = sheet.indicator
     filename = f"{indicator.org_unit.code}-{indicator.code}-{indicator.fiscal_year.year}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
