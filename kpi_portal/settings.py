@@ -338,7 +338,7 @@ CSRF_FAILURE_VIEW = "kpi_portal.csrf.csrf_failure"
 
 # Caches: the default in each process's memory (Django's own default); sheet PDFs
 # already rendered, by content (reports/sheet_pdf.py), in files shared by the workers of
-# a server. Bounded: past PDF_CACHE_MAX_ENTRIES (a sheet's body is 50-300 KB) a third
+# a server. Bounded: past PDF_CACHE_MAX_ENTRIES (a sheet's body is some 30-300 KB) a third
 # of the entries are dropped; entries nobody printed for PDF_CACHE_DAYS expire.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
