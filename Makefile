@@ -39,6 +39,7 @@ bench: setup
 	$(PYTHON) tools/bench_import.py
 	$(PYTHON) tools/bench_migration.py
 	$(PYTHON) tools/bench_linebreaks.py
+	$(PYTHON) tools/bench_pdf.py
 
 messages: setup
 	tools/make_messages.sh

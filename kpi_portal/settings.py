@@ -336,6 +336,20 @@ IMPORT_XLSX_MAX_RATIO = env_positive_int("IMPORT_XLSX_MAX_RATIO", 100)  # unpack
 IMPORT_XLSX_MAX_SHARED_STRINGS = env_positive_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 200_000)
 CSRF_FAILURE_VIEW = "kpi_portal.csrf.csrf_failure"
 
+# Caches: the default in each process's memory (Django's own default); sheet PDFs
+# already rendered, by content (reports/sheet_pdf.py), in files shared by the workers of
+# a server. Bounded: past PDF_CACHE_MAX_ENTRIES (a sheet's body is some 30-300 KB) a third
+# of the entries are dropped; entries nobody printed for PDF_CACHE_DAYS expire.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pdf": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PDF_CACHE_DIR", str(BASE_DIR / "pdf-cache")),
+        "TIMEOUT": env_positive_int("PDF_CACHE_DAYS", 30) * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": env_positive_int("PDF_CACHE_MAX_ENTRIES", 2000), "CULL_FREQUENCY": 3},
+    },
+}
+
 # Background jobs (books): django-tasks with its database backend; run workers with
 # `manage.py book_worker` (or django-tasks-db's `db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -24,3 +24,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"kpi-portal-tests-{os.getpid()}.sqlite3")
     }
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # noqa: F405
+
+# The sheet PDF cache in a directory of this run's own.
+CACHES = {**CACHES, "pdf": {**CACHES["pdf"], "LOCATION": tempfile.mkdtemp(prefix="kpi-portal-pdf-cache-")}}  # noqa: F405

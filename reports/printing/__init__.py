@@ -4,5 +4,17 @@ once at start-up by ``ReportsConfig.ready`` (``install``):
 
 - ``actual_text``: each line of Thai inside a /Span with /ActualText, so that search and
   copy give the text as written;
-- ``thai_breaks``: Thai lines break between words, where ICU (browsers) breaks them.
+- ``thai_breaks``: Thai lines break between words, where ICU (browsers) breaks them;
+- ``stylesheets``: our static stylesheets parsed once per process, not once per PDF.
+
+A single sheet's print is its cached body with this print's footer stamped on it
+(``footer``, reports/sheet_pdf.py); ``warm_up`` readies a new process for printing.
 """
+
+
+def warm_up() -> None:
+    """Print a sheet, so that this process's first real print is as fast as the next
+    (fonts, renderer, templates loaded): gunicorn.conf.py calls it in each new worker."""
+    from reports.printing.warm import warm_up
+
+    warm_up()

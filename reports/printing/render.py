@@ -35,17 +35,17 @@ class StaticOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+def printed_footer(printed_at, printed_by: str) -> str:
+    """The footer's "printed ... by ..." (Buddhist-Era date and time)."""
+    return _("Printed %(date)s by %(user)s") % {"date": thai.format_datetime(printed_at), "user": printed_by}
+
+
 def sheet_html(sheet, printed_at=None, printed_by: str = "", request=None) -> str:
     """The sheet as printed: the unit in the header, the indicator and year on the right,
     page numbers, and "printed ... by ..." when ``printed_at`` is given."""
     indicator = sheet.indicator
     unit = indicator.org_unit
-    footer_left = ""
-    if printed_at is not None:
-        footer_left = _("Printed %(date)s by %(user)s") % {
-            "date": thai.format_datetime(printed_at),
-            "user": printed_by,
-        }
+    footer_left = printed_footer(printed_at, printed_by) if printed_at is not None else ""
     context = {
         "sheet": sheet,
         "printed_at": printed_at,
