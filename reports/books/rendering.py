@@ -75,9 +75,9 @@ def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
 
 def render_sheet(indicator, existing: dict) -> tuple[SheetRender, bool]:
     """The sheet's PDF: the stored one if its content is unchanged, else a new render."""
-    # No print date or user (the cover has them): the HTML, and its fingerprint, change
-    # only when the sheet's content does.
-    html = sheet_html(build_sheet(indicator))
+    # No print date, user or page numbers (the book stamps its own on every page at
+    # assembly): the HTML, and its fingerprint, change only when the sheet's content does.
+    html = sheet_html(build_sheet(indicator), page_numbers=False)
     key = fingerprint(html)
     render = existing.get((indicator.pk, key))
     if render is not None and render.file.storage.exists(render.file.name):

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -419,3 +420,46 @@ def test_a_units_page_groups_its_indicators_by_agreement_dimension(registry, cli
     dimension_3 = page.index("มิติที่ 3 ด้านประสิทธิภาพของการปฏิบัติราชการ")
     assert dimension_1 < page.index(second.name) < dimension_3 < page.index(first.name)
     assert 'name="query" value="unit=5001&amp;year=2568"' in page  # the unit's book
+
+
+def contents_pages(reader, front_pages: int) -> dict[str, int]:
+    """{indicator code: page} as the contents print them (each row ends in its page)."""
+    listed = {}
+    for page in reader.pages[1:front_pages]:
+        for line in page.extract_text().splitlines():
+            match = re.match(r"(\d{4}-\d{4}) .* (\d+)$", line.strip())
+            if match:
+                listed[match[1]] = int(match[2])
+    return listed
+
+
+def test_every_page_prints_the_books_page_number_as_the_contents_and_outline_give_it(registry):
+    # A long sheet, so that sheets after it do not start on evenly spaced pages.
+    long_one = registry["indicators"][1]
+    long_one.reports.filter(quarter=1).update(narrative="ผลการดำเนินงานไตรมาสแรกเป็นไปตามแผน " * 400)
+    book = order(registry)
+    run_workers()
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    reader = PdfReader(book.file.path)
+    total = len(reader.pages)
+    texts = [page.extract_text() for page in reader.pages]
+    assert "หน้า" not in texts[0]  # the cover bears no number
+    for number, text in enumerate(texts[1:], start=2):
+        # The book's number, once (the sheet's own "page 1 of 3" is gone), and who printed it.
+        assert re.findall(r"หน้า \d+ จาก \d+", text) == [f"หน้า {number} จาก {total}"], (number, text)
+        assert re.search(r"พิมพ์เมื่อ \d{1,2} .+ 25\d\d .*โดย ผู้บริหาร", text), text
+
+    # Where each sheet starts, read off the pages: the first page naming it in its header.
+    front_pages = next(n for n, text in enumerate(texts) if "ตัวชี้วัด 5001-" in text)
+    starts = {}
+    for number, text in enumerate(texts[front_pages:], start=front_pages + 1):
+        for indicator in registry["indicators"]:
+            if f"ตัวชี้วัด {indicator.full_code}" in text:
+                starts.setdefault(indicator.full_code, number)
+    codes = [indicator.full_code for indicator in registry["indicators"]]
+    assert list(starts) == codes
+    assert starts[codes[2]] - starts[codes[1]] >= 3  # the long sheet took several pages
+    assert contents_pages(reader, front_pages) == starts
+    outline = {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2}
+    assert outline == starts
