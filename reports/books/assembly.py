@@ -3,6 +3,7 @@ PDF whose outline mirrors the contents."""
 
 import io
 import logging
+import re
 import shutil
 import tempfile
 from itertools import groupby
@@ -15,6 +16,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -41,6 +44,7 @@ def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]
         "reports/book_front.html",
         {
             "book": book,
+            "title": cover_title(book.title),
             "groups": groups,
             "sheet_count": len(entries),
             "printed_at": timezone.localtime(),
@@ -48,6 +52,14 @@ def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]
         },
     )
     return html_to_pdf(html)
+
+
+def cover_title(title: str) -> str:
+    """The book's title for its cover, its fiscal year ("ปีงบประมาณ 2569") kept on one line (a span that
+    does not wrap: nothing is inserted into the text)."""
+    prefix = _("Fiscal year %(year)s").split("%(year)s")[0]
+    phrase = re.compile(re.escape(escape(prefix)) + r"\d{4}")
+    return mark_safe(phrase.sub(lambda match: f'<span class="nowrap">{match[0]}</span>', escape(title)))
 
 
 def group_label(unit, year) -> str:

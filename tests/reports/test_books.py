@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from indicators.models import Indicator, Role
-from reports.books import ordering, recovery, rendering
+from reports.books import assembly, ordering, recovery, rendering
 from reports.models import Book, BookChunk, SheetRender
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
@@ -463,3 +463,15 @@ def test_every_page_prints_the_books_page_number_as_the_contents_and_outline_giv
     assert contents_pages(reader, front_pages) == starts
     outline = {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2}
     assert outline == starts
+
+
+def test_the_cover_title_reads_as_thai_and_keeps_its_fiscal_year_on_one_line(registry, client):
+    client.force_login(registry["executive"])
+    client.post(reverse("book_order"), {"query": "unit=5002&year=2568"})
+    assert Book.objects.get().title == "รายละเอียดตัวชี้วัด – 5002 สำนักงานเขตทดสอบ 2 ปีงบประมาณ 2568"
+    # Unit names of every length up to two lines, so that the line ends somewhere in the phrase.
+    for extra in range(10, 30):
+        title = f"รายละเอียดตัวชี้วัด – 5002 สำนักงานเขตทดสอบ{' 2' * extra} ปีงบประมาณ 2568"
+        pdf, _pages = assembly.front_matter_pdf(Book(title=title, ordered_by=registry["executive"]), [])
+        text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+        assert "ปีงบประมาณ 2568" in text, (extra, text)  # no line break inside
