@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings as django_settings
@@ -475,3 +476,58 @@ def test_the_cover_title_reads_as_thai_and_keeps_its_fiscal_year_on_one_line(reg
         pdf, _pages = assembly.front_matter_pdf(Book(title=title, ordered_by=registry["executive"]), [])
         text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
         assert "ปีงบประมาณ 2568" in text, (extra, text)  # no line break inside
+
+
+class FormNesting(HTMLParser):
+    """Forms opened inside an open form (which browsers drop), and the tables' row widths."""
+
+    def __init__(self):
+        super().__init__()
+        self.open_forms, self.nested, self.tables, self.row_cells = 0, 0, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "form":
+            self.nested += self.open_forms > 0
+            self.open_forms += 1
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "tr":
+            self.row_cells.append(0)
+        elif tag in ("td", "th"):
+            self.row_cells[-1] += int(dict(attrs).get("colspan", 1))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.open_forms -= 1
+
+
+def test_a_units_page_lists_every_group_in_one_table_and_orders_its_book_outside_the_year_form(
+    registry, client
+):
+    first, second = registry["indicators"][:2]
+    Indicator.objects.filter(pk=first.pk).update(agreement_ref="3.2")
+    Indicator.objects.filter(pk=second.pk).update(agreement_ref="1.1")
+    client.force_login(registry["executive"])
+    page = client.get(reverse("unit_page", args=[first.org_unit.code]), {"year": "2568"}).text
+    parsed = FormNesting()
+    parsed.feed(page)
+    assert parsed.nested == 0  # the year filter's form and the book's order side by side
+    assert parsed.tables == 1  # two dimension groups, one table: the columns line up
+    assert parsed.row_cells == [4] * (1 + 2 + 2)  # the head, and per group its heading and row
+    # The order button posts its own form (with the CSRF token), not the year's GET form.
+    order_form = page[page.index('action="/books/order/"') :]
+    assert order_form.index("csrfmiddlewaretoken") < order_form.index("</form>")
+    response = client.post(reverse("book_order"), {"query": "unit=5001&year=2568"})
+    assert response.status_code == 302 and Book.objects.get().total == 2
+
+
+def test_a_books_page_mentions_reused_sheets_only_when_some_were(registry, client):
+    book = order(registry, registry["indicators"][:2])
+    run_workers()
+    client.force_login(registry["executive"])
+    page = client.get(reverse("book_detail", args=[book.pk])).text
+    book.refresh_from_db()
+    assert f"{book.page_count} หน้า" in page and "ใช้ฉบับเดิม" not in page
+    again = order(registry, registry["indicators"][:2])
+    run_workers()
+    assert "ใช้ฉบับเดิม 2 ตัวชี้วัดที่ไม่มีการเปลี่ยนแปลง" in client.get(reverse("book_detail", args=[again.pk])).text
