@@ -1,11 +1,16 @@
 """Assembling a book: cover and table of contents, then the rendered sheets, in one
-PDF whose outline mirrors the contents."""
+PDF whose outline mirrors the contents.
+
+The assembling worker holds a lease on the book, renewed between steps; if it dies,
+the lease runs out and the assembly is queued again for any worker (``recovery``). A
+worker that lost its lease drops its copy: only the lease holder saves the book."""
 
 import io
 import logging
 import re
 import shutil
 import tempfile
+from datetime import timedelta
 from itertools import groupby
 from pathlib import Path
 
@@ -13,7 +18,7 @@ import pikepdf
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
@@ -22,11 +27,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from indicators.people import display_name
+from reports import workers
+from reports.books.ordering import fail_book
 from reports.books.stamping import printed_footer, stamp_pages
 from reports.models import Book, SheetRender
 from reports.printing.render import html_to_pdf
 
 logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+# The lease is renewed between steps, and every so many sheets while they are merged.
+RENEW_EVERY_SHEETS = 100
 
 
 def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]:
@@ -66,13 +77,56 @@ def group_label(unit, year) -> str:
     return _("%(unit)s · fiscal year %(year)s") % {"unit": f"{unit.code} {unit.name}", "year": year}
 
 
-def assemble(book_id: int) -> str:
-    book = Book.objects.select_related("ordered_by").get(pk=book_id)
-    if book.status != Book.Status.ASSEMBLING:
+class AssemblyLeft(Exception):
+    """This worker's assembly lease was taken over by another worker."""
+
+
+def claim_assembly(book_id: int, worker: str) -> Book | None:
+    """Take the book's assembly if nobody holds it, its holder's lease ran out, or the
+    holder is this worker's previous life; None when a live worker has it or it is done."""
+    now = timezone.now()
+    claimable = Q(assembler="") | Q(assembly_lease_until__lt=now)
+    if worker:
+        claimable |= Q(assembler=worker)
+    claimed = (
+        Book.objects.filter(pk=book_id, status=Book.Status.ASSEMBLING)
+        .filter(claimable)
+        .update(
+            assembler=worker,
+            assembly_lease_until=now + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS),
+            assembly_attempts=F("assembly_attempts") + 1,
+        )
+    )
+    return Book.objects.select_related("ordered_by").get(pk=book_id) if claimed else None
+
+
+def renew_lease(book: Book) -> None:
+    """Renew this worker's lease on the assembly; AssemblyLeft when another took it over."""
+    workers.beat(book.assembler)
+    renewed = Book.objects.filter(pk=book.pk, status=Book.Status.ASSEMBLING, assembler=book.assembler).update(
+        assembly_lease_until=timezone.now() + timedelta(seconds=settings.BOOK_CHUNK_LEASE_SECONDS)
+    )
+    if not renewed:
+        logger.warning(
+            "Book %d: this worker's assembly lease ran out and another worker took it over", book.pk
+        )
+        raise AssemblyLeft
+
+
+def assemble(book_id: int, worker: str = "") -> str:
+    book = claim_assembly(book_id, worker)
+    if book is None:
+        logger.debug("Book %d is not assembling, or another worker assembles it: skipped", book_id)
         return "skipped"
-    logger.info("Book %d: assembling %d sheets", book.pk, book.total)
-    with override(settings.LANGUAGE_CODE):
-        return assemble_book_pdf(book)
+    if book.assembly_attempts > MAX_ATTEMPTS:
+        fail_book(book.pk, _("Assembling the book failed %(count)d times.") % {"count": MAX_ATTEMPTS})
+        return "failed"
+    logger.info("Book %d: assembling %d sheets, attempt %d", book.pk, book.total, book.assembly_attempts)
+    try:
+        with override(settings.LANGUAGE_CODE):
+            return assemble_book_pdf(book)
+    except AssemblyLeft:
+        return "lost lease"
 
 
 def assemble_book_pdf(book: Book) -> str:
@@ -86,6 +140,7 @@ def assemble_book_pdf(book: Book) -> str:
     # without page numbers to learn it, then with them.
     front, front_pages = front_matter_pdf(book, entries)
     for _attempt in range(3):
+        renew_lease(book)
         first_pages, page = [], front_pages + 1
         for render, _indicator in entries:
             first_pages.append(page)
@@ -99,8 +154,12 @@ def assemble_book_pdf(book: Book) -> str:
         output = Path(workdir) / "book.pdf"
         total_pages = merge_book(book, front, front_pages, entries, first_pages, output, Path(workdir))
         with transaction.atomic():
+            assembler = book.assembler
             book = Book.objects.select_for_update().get(pk=book.pk)
-            if book.status != Book.Status.ASSEMBLING:
+            if book.status != Book.Status.ASSEMBLING or book.assembler != assembler:
+                logger.warning(
+                    "Book %d: assembled by another worker meanwhile; this copy is dropped", book.pk
+                )
                 return "skipped"
             with output.open("rb") as handle:
                 book.file.save(f"book-{book.pk}.pdf", File(handle), save=False)
@@ -108,6 +167,7 @@ def assemble_book_pdf(book: Book) -> str:
             book.reused = book.chunks.aggregate(n=Sum("reused_count"))["n"] or 0
             book.status = Book.Status.DONE
             book.finished_at = timezone.now()
+            book.assembly_lease_until = None
             book.save()
     logger.info("Book %d: ready, %d pages (%s)", book.pk, total_pages, book.file.name)
     return "done"
@@ -138,11 +198,14 @@ def merge_book(
         book_pdf = pikepdf.new()
         sources.append(pikepdf.open(io.BytesIO(front)))
         book_pdf.pages.extend(sources[-1].pages)
-        for render, _indicator in entries:
+        for number, (render, _indicator) in enumerate(entries, start=1):
             sources.append(pikepdf.open(spool(render, workdir)))
             book_pdf.pages.extend(sources[-1].pages)
+            if number % RENEW_EVERY_SHEETS == 0:
+                renew_lease(book)
         footer = printed_footer(timezone.localtime(), display_name(book.ordered_by))
         stamp_pages(book_pdf, 2, footer, keep_open=sources)  # every page but the cover
+        renew_lease(book)
         with book_pdf.open_outline() as outline:
             contents = pikepdf.OutlineItem(_("Contents"), 1 if front_pages > 1 else 0)
             outline.root.append(contents)
@@ -160,6 +223,7 @@ def merge_book(
         book_pdf.docinfo["/Title"] = book.title
         book_pdf.docinfo["/Author"] = display_name(book.ordered_by)
         book_pdf.save(output)
+        renew_lease(book)
         return len(book_pdf.pages)
     finally:
         for source in sources:

@@ -19,7 +19,7 @@ from django.utils.translation import override
 from reports import workers
 from reports.books.ordering import fail_book
 from reports.books.queue import chunk_label, queue_assembly
-from reports.books.recovery import hand_back, recover_stalled_chunks
+from reports.books.recovery import hand_back, recover_stalled_assemblies, recover_stalled_chunks
 from reports.models import Book, BookChunk, SheetRender
 from reports.printing import thai_breaks
 from reports.printing.render import html_to_pdf, sheet_html
@@ -101,8 +101,9 @@ def render_chunk(chunk_id: int, worker: str) -> str:
     # Workers run as management commands, with no language active: sheets are Thai.
     with override(settings.LANGUAGE_CODE):
         outcome = render_claimed_chunk(chunk_id, worker)
-    # Any worker, even a plain db_worker, hands on chunks whose worker died.
+    # Any worker, even a plain db_worker, hands on chunks and assemblies whose worker died.
     recover_stalled_chunks()
+    recover_stalled_assemblies()
     return outcome
 
 

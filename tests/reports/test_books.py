@@ -531,3 +531,74 @@ def test_a_books_page_mentions_reused_sheets_only_when_some_were(registry, clien
     again = order(registry, registry["indicators"][:2])
     run_workers()
     assert "ใช้ฉบับเดิม 2 ตัวชี้วัดที่ไม่มีการเปลี่ยนแปลง" in client.get(reverse("book_detail", args=[again.pk])).text
+
+
+def render_every_chunk(book, worker="renderer"):
+    """Every chunk rendered (in this process), which leaves the book's assembly queued."""
+    for chunk in book.chunks.order_by("index"):
+        assert rendering.render_chunk(chunk.pk, worker) == "done"
+    book.refresh_from_db()
+    assert book.status == Book.Status.ASSEMBLING
+
+
+def assembly_task(book) -> DBTaskResult:
+    return DBTaskResult.objects.get(task_path="reports.tasks.assemble_book", status=TaskResultStatus.READY)
+
+
+def test_a_book_whose_assembling_worker_died_is_assembled_by_another_after_its_lease(registry):
+    book = order(registry)
+    render_every_chunk(book)
+    # A worker took the assembly task and the book's assembly lease, and died.
+    assembly_task(book).claim("dead-worker")
+    assert assembly.claim_assembly(book.pk, "dead-worker") is not None
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert (book.status, book.assembler) == (Book.Status.ASSEMBLING, "dead-worker")  # still leased
+    Book.objects.filter(pk=book.pk).update(assembly_lease_until=timezone.now() - timedelta(seconds=1))
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    assert (book.assembler, book.assembly_attempts) == ("live-worker", 2)
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    # The dead worker's run is marked failed, not left running.
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    dead = DBTaskResult.objects.get(task_path="reports.tasks.assemble_book", status=TaskResultStatus.FAILED)
+    assert dead.exception_class_path == "reports.books.WorkerLost" and "dead-worker" in dead.traceback
+
+
+def test_a_restarted_worker_takes_its_assembly_back_at_once(registry):
+    book = order(registry)
+    render_every_chunk(book)
+    assembly_task(book).claim("worker-1")
+    assert assembly.claim_assembly(book.pk, "worker-1") is not None  # then the process was killed
+    run_workers("worker-1")  # the same worker, restarted: no waiting for the lease
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+
+
+def test_a_worker_that_lost_its_assembly_lease_does_not_save_the_book(registry, monkeypatch):
+    book = order(registry)
+    render_every_chunk(book)
+    merge_book = assembly.merge_book
+
+    def slow_merge(book, *args):
+        # While this (slow) worker merges, its lease runs out and another worker takes over.
+        Book.objects.filter(pk=book.pk).update(assembly_lease_until=timezone.now() - timedelta(seconds=1))
+        assert assembly.claim_assembly(book.pk, "fast-worker") is not None
+        return merge_book(book, *args)
+
+    monkeypatch.setattr(assembly, "merge_book", slow_merge)
+    assert assembly.assemble(book.pk, "slow-worker") == "lost lease"
+    book.refresh_from_db()
+    assert (book.status, book.assembler, book.file.name) == (Book.Status.ASSEMBLING, "fast-worker", "")
+
+
+def test_an_assembly_that_keeps_failing_fails_the_book(registry):
+    book = order(registry)
+    render_every_chunk(book)
+    Book.objects.filter(pk=book.pk).update(assembly_attempts=3)
+    assert assembly.assemble(book.pk, "worker-4") == "failed"
+    book.refresh_from_db()
+    assert book.status == Book.Status.FAILED and "3" in book.error
