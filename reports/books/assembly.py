@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 from django.conf import settings
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
@@ -29,6 +29,7 @@ from django.utils.translation import override
 from indicators.people import display_name
 from reports import workers
 from reports.books.ordering import fail_book
+from reports.books.rendering import fingerprint
 from reports.books.stamping import printed_footer, stamp_pages
 from reports.models import Book, SheetRender
 from reports.printing.render import html_to_pdf
@@ -38,10 +39,16 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # The lease is renewed between steps, and every so many sheets while they are merged.
 RENEW_EVERY_SHEETS = 100
+# Covers and contents already rendered, by content (see front_matter).
+FRONT_MATTER_DIR = "books/front"
 
 
 def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]:
     """Cover and table of contents; ``first_pages`` are the sheets' page numbers."""
+    return html_to_pdf(front_matter_html(book, entries, first_pages))
+
+
+def front_matter_html(book: Book, entries, first_pages=None) -> str:
     rows = []
     for index, (_render, indicator) in enumerate(entries):
         rows.append(
@@ -51,7 +58,7 @@ def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]
             }
         )
     groups = [(unit, list(items)) for unit, items in groupby(rows, key=lambda row: row["indicator"].org_unit)]
-    html = render_to_string(
+    return render_to_string(
         "reports/book_front.html",
         {
             "book": book,
@@ -62,7 +69,6 @@ def front_matter_pdf(book: Book, entries, first_pages=None) -> tuple[bytes, int]
             "orderer": display_name(book.ordered_by),
         },
     )
-    return html_to_pdf(html)
 
 
 def cover_title(title: str) -> str:
@@ -71,6 +77,46 @@ def cover_title(title: str) -> str:
     prefix = _("Fiscal year %(year)s").split("%(year)s")[0]
     phrase = re.compile(re.escape(escape(prefix)) + r"\d{4}")
     return mark_safe(phrase.sub(lambda match: f'<span class="nowrap">{match[0]}</span>', escape(title)))
+
+
+def sheet_first_pages(front_pages: int, entries) -> list[int]:
+    first_pages, page = [], front_pages + 1
+    for render, _indicator in entries:
+        first_pages.append(page)
+        page += render.page_count
+    return first_pages
+
+
+def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
+    """Cover and contents, their page count, and the page where each sheet starts.
+
+    Rendered once per content: the contents' length decides where the sheets start,
+    so the first time they are rendered without page numbers to learn it, then with
+    them (again if the numbers changed the length); the result is kept, keyed by the
+    content and the sheets' page counts, and a book with the same cover and contents
+    (the same selection rebuilt the same day after changes that kept page counts)
+    reuses it without rendering.
+    """
+    html = front_matter_html(book, entries)
+    counts = ",".join(str(render.page_count) for render, _indicator in entries)
+    name = f"{FRONT_MATTER_DIR}/{fingerprint(html + counts)}.pdf"
+    storage = Book._meta.get_field("file").storage
+    if storage.exists(name):
+        with storage.open(name, "rb") as handle:
+            front = handle.read()
+        with pikepdf.open(io.BytesIO(front)) as pdf:
+            front_pages = len(pdf.pages)
+        return front, front_pages, sheet_first_pages(front_pages, entries)
+    front, front_pages = html_to_pdf(html)
+    for _attempt in range(3):
+        renew_lease(book)
+        first_pages = sheet_first_pages(front_pages, entries)
+        front, pages = front_matter_pdf(book, entries, first_pages)
+        if pages == front_pages:
+            break
+        front_pages = pages
+    storage.save(name, ContentFile(front))
+    return front, front_pages, first_pages
 
 
 def group_label(unit, year) -> str:
@@ -136,19 +182,8 @@ def assemble_book_pdf(book: Book) -> str:
     )
     entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
 
-    # The table of contents' length decides where the sheets start: render it once
-    # without page numbers to learn it, then with them.
-    front, front_pages = front_matter_pdf(book, entries)
-    for _attempt in range(3):
-        renew_lease(book)
-        first_pages, page = [], front_pages + 1
-        for render, _indicator in entries:
-            first_pages.append(page)
-            page += render.page_count
-        front, pages = front_matter_pdf(book, entries, first_pages)
-        if pages == front_pages:
-            break
-        front_pages = pages
+    front, front_pages, first_pages = front_matter(book, entries)
+    renew_lease(book)
 
     with tempfile.TemporaryDirectory(prefix="kpi-book-") as workdir:
         output = Path(workdir) / "book.pdf"

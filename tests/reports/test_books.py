@@ -602,3 +602,28 @@ def test_an_assembly_that_keeps_failing_fails_the_book(registry):
     assert assembly.assemble(book.pk, "worker-4") == "failed"
     book.refresh_from_db()
     assert book.status == Book.Status.FAILED and "3" in book.error
+
+
+def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, monkeypatch):
+    renders = []
+    html_to_pdf = assembly.html_to_pdf
+
+    def counting_html_to_pdf(html):
+        renders.append(html)
+        return html_to_pdf(html)
+
+    monkeypatch.setattr(assembly, "html_to_pdf", counting_html_to_pdf)
+    first = order(registry)
+    run_workers()
+    assert len(renders) == 2  # to learn the contents' length, then with the page numbers
+    second = order(registry)
+    run_workers()
+    assert len(renders) == 2  # nothing rendered again
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == Book.Status.DONE
+    contents = [
+        [line for line in PdfReader(book.file.path).pages[1].extract_text().splitlines() if "พิมพ์" not in line]
+        for book in (first, second)
+    ]  # but for the stamped footer's print time
+    assert contents[0] == contents[1] and registry["indicators"][5].full_code in "".join(contents[1])
