@@ -58,7 +58,7 @@ def run_workers(book, workers: int, label: str) -> dict:
     processes = [
         subprocess.Popen([*command, f"bench-{label}-{n}"], cwd=ROOT, env=os.environ) for n in range(workers)
     ]
-    rendered_at, peaks, pending = None, [], {process.pid: process for process in processes}
+    rendered_at, peaks, cpu, pending = None, [], [], {process.pid: process for process in processes}
     while pending:
         if rendered_at is None:
             book.refresh_from_db()
@@ -68,6 +68,7 @@ def run_workers(book, workers: int, label: str) -> dict:
         if pid in pending:
             del pending[pid]
             peaks.append(usage.ru_maxrss / 1024)  # kB on Linux -> MB
+            cpu.append(usage.ru_utime + usage.ru_stime)
         else:
             time.sleep(0.1)
     finished = time.perf_counter()
@@ -76,11 +77,12 @@ def run_workers(book, workers: int, label: str) -> dict:
         "render": (rendered_at or finished) - started,
         "total": finished - started,
         "peaks": peaks,
+        "cpu": sum(cpu),
     }
     print(
         f"  {label:<26} {book.total} sheets ({book.reused} reused), {book.page_count} pages: rendered in "
         f"{result['render']:6.1f} s, done in {result['total']:6.1f} s ({book.status}); "
-        f"peak memory per worker: " + ", ".join(f"{peak:.0f} MB" for peak in peaks)
+        f"CPU {result['cpu']:.1f} s; peak memory per worker: " + ", ".join(f"{peak:.0f} MB" for peak in peaks)
     )
     return result
 
@@ -151,6 +153,10 @@ def main():
         "",
         render_speedup >= GOALS["workers"],
     )
+    # On a machine shared with other work, two processes may not get two cores: the
+    # CPU time they used tells whether the work itself was split, or the machine full.
+    cores = two["cpu"] / two["total"]
+    row("  CPU seconds used per second, 2 workers", f"{cores:.2f}", "~2 if free", True)
     ratio = rebuild["total"] / two["total"]
     row(
         "rebuild after 5% changed vs full build (2 workers)",
