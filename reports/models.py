@@ -520,6 +520,11 @@ class Book(models.Model):
     page_count = models.PositiveIntegerField(_("pages"), default=0)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Who assembles it, until when: a worker that dies mid-assembly stops renewing the
+    # lease, and the assembly is queued again for another (reports.books.recovery).
+    assembler = models.CharField(_("assembling worker"), max_length=100, blank=True)
+    assembly_lease_until = models.DateTimeField(_("assembly lease until"), null=True, blank=True)
+    assembly_attempts = models.PositiveSmallIntegerField(_("assembly attempts"), default=0)
 
     class Meta:
         ordering = ["-ordered_at", "-pk"]

@@ -18,10 +18,10 @@ def render_book_chunk(context: TaskContext, chunk_id: int) -> str:
     return render_chunk(chunk_id, worker_id(context))
 
 
-@task()
-def assemble_book(book_id: int) -> str:
+@task(takes_context=True)
+def assemble_book(context: TaskContext, book_id: int) -> str:
     try:
-        return assemble(book_id)
+        return assemble(book_id, worker_id(context))
     except Exception as error:
         fail_book(book_id, repr(error))
         raise

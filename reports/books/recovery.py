@@ -1,5 +1,5 @@
-"""Chunks whose worker stopped or died go back to the queue; the tasks a dead worker
-left "running" are marked failed."""
+"""Chunks and assemblies whose worker stopped or died go back to the queue; the tasks a
+dead worker left "running" are marked failed."""
 
 import logging
 from traceback import format_exception_only
@@ -11,8 +11,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from reports.books import WorkerLost
-from reports.books.queue import RENDER_CHUNK_TASK, chunk_label, queue_chunk
-from reports.models import BookChunk
+from reports.books.queue import ASSEMBLE_TASK, RENDER_CHUNK_TASK, chunk_label, queue_assembly, queue_chunk
+from reports.models import Book, BookChunk
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +61,52 @@ def recover_stalled_chunks(worker: str = "") -> int:
     return recovered
 
 
-def fail_abandoned_tasks(worker: str, chunk_id: int | None = None) -> int:
+def recover_stalled_assemblies(worker: str = "") -> int:
+    """Queue again the assemblies whose worker died (lease run out, or held by
+    ``worker``, restarted: it calls this between tasks). Returns how many."""
+    stalled = Q(assembly_lease_until__lt=timezone.now())
+    if worker:
+        stalled |= Q(assembler=worker)
+    recovered = 0
+    for book in Book.objects.filter(status=Book.Status.ASSEMBLING).exclude(assembler="").filter(stalled):
+        with transaction.atomic():
+            released = Book.objects.filter(
+                pk=book.pk,
+                status=Book.Status.ASSEMBLING,
+                assembler=book.assembler,
+                assembly_lease_until=book.assembly_lease_until,
+            ).update(assembler="", assembly_lease_until=None)
+            if released:
+                queue_assembly(book.pk)
+        if released:
+            recovered += 1
+            logger.warning(
+                "Book %d: assembly queued again, as its worker %r %s",
+                book.pk,
+                book.assembler,
+                "has restarted" if book.assembler == worker else "stopped renewing its lease",
+            )
+            fail_abandoned_tasks(book.assembler, task_path=ASSEMBLE_TASK, args=[book.pk])
+    return recovered
+
+
+def fail_abandoned_tasks(
+    worker: str, chunk_id: int | None = None, *, task_path: str = "", args: list | None = None
+) -> int:
     """Mark failed the tasks that ``worker`` was running when it died (those of
-    ``chunk_id``, or all), so that the task table does not show them running forever."""
-    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    ``chunk_id``, or of ``task_path`` with ``args``, or all), so that the task table
+    does not show them running forever."""
     if chunk_id is not None:
-        running = running.filter(task_path=RENDER_CHUNK_TASK)
+        task_path, args = RENDER_CHUNK_TASK, [chunk_id]
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    if task_path:
+        running = running.filter(task_path=task_path)
     abandoned = [
         task.pk
         for task in running.only("worker_ids", "args_kwargs")
         if task.worker_ids
         and task.worker_ids[-1] == worker
-        and (chunk_id is None or task.args_kwargs.get("args") == [chunk_id])
+        and (args is None or task.args_kwargs.get("args") == args)
     ]
     if not abandoned:
         return 0

@@ -19,7 +19,7 @@ from django.utils.translation import override
 from reports import workers
 from reports.books.ordering import fail_book
 from reports.books.queue import chunk_label, queue_assembly
-from reports.books.recovery import hand_back, recover_stalled_chunks
+from reports.books.recovery import hand_back, recover_stalled_assemblies, recover_stalled_chunks
 from reports.models import Book, BookChunk, SheetRender
 from reports.printing import thai_breaks
 from reports.printing.render import html_to_pdf, sheet_html
@@ -75,9 +75,9 @@ def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
 
 def render_sheet(indicator, existing: dict) -> tuple[SheetRender, bool]:
     """The sheet's PDF: the stored one if its content is unchanged, else a new render."""
-    # No print date or user (the cover has them): the HTML, and its fingerprint, change
-    # only when the sheet's content does.
-    html = sheet_html(build_sheet(indicator))
+    # No print date, user or page numbers (the book stamps its own on every page at
+    # assembly): the HTML, and its fingerprint, change only when the sheet's content does.
+    html = sheet_html(build_sheet(indicator), page_numbers=False)
     key = fingerprint(html)
     render = existing.get((indicator.pk, key))
     if render is not None and render.file.storage.exists(render.file.name):
@@ -101,8 +101,9 @@ def render_chunk(chunk_id: int, worker: str) -> str:
     # Workers run as management commands, with no language active: sheets are Thai.
     with override(settings.LANGUAGE_CODE):
         outcome = render_claimed_chunk(chunk_id, worker)
-    # Any worker, even a plain db_worker, hands on chunks whose worker died.
+    # Any worker, even a plain db_worker, hands on chunks and assemblies whose worker died.
     recover_stalled_chunks()
+    recover_stalled_assemblies()
     return outcome
 
 

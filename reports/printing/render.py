@@ -40,9 +40,10 @@ def printed_footer(printed_at, printed_by: str) -> str:
     return _("Printed %(date)s by %(user)s") % {"date": thai.format_datetime(printed_at), "user": printed_by}
 
 
-def sheet_html(sheet, printed_at=None, printed_by: str = "", request=None) -> str:
+def sheet_html(sheet, printed_at=None, printed_by: str = "", request=None, page_numbers: bool = True) -> str:
     """The sheet as printed: the unit in the header, the indicator and year on the right,
-    page numbers, and "printed ... by ..." when ``printed_at`` is given."""
+    page numbers (unless a book stamps its own), and "printed ... by ..." when
+    ``printed_at`` is given."""
     indicator = sheet.indicator
     unit = indicator.org_unit
     footer_left = printed_footer(printed_at, printed_by) if printed_at is not None else ""
@@ -54,7 +55,7 @@ def sheet_html(sheet, printed_at=None, printed_by: str = "", request=None) -> st
         "header_right": _("Indicator %(code)s · Fiscal year %(year)s")
         % {"code": indicator.full_code, "year": indicator.fiscal_year.year},
         "footer_left": footer_left,
-        "page_label": _("Page"),
+        "page_label": _("Page") if page_numbers else "",
         "of_label": _("of"),
     }
     return render_to_string(SHEET_TEMPLATE, context, request=request)

@@ -37,7 +37,8 @@ def book_title(form: IndicatorListForm, count: int) -> tuple[str, str]:
         parts.append(_("Strategy %(code)s") % {"code": data["strategy"].code})
     if data.get("q"):
         parts.append(_("search “%(text)s”") % {"text": data["q"]})
-    title = _("Indicator details") + (" – " + ", ".join(parts) if parts else "")
+    # Thai separates phrases with a space, not a comma.
+    title = _("Indicator details") + (" – " + " ".join(parts) if parts else "")
     return title, _("%(count)d indicators") % {"count": count}
 
 

@@ -2,11 +2,13 @@
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings as django_settings
@@ -19,7 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from indicators.models import Indicator, Role
-from reports.books import ordering, recovery, rendering
+from reports.books import assembly, ordering, recovery, rendering
 from reports.models import Book, BookChunk, SheetRender
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
@@ -419,3 +421,209 @@ def test_a_units_page_groups_its_indicators_by_agreement_dimension(registry, cli
     dimension_3 = page.index("มิติที่ 3 ด้านประสิทธิภาพของการปฏิบัติราชการ")
     assert dimension_1 < page.index(second.name) < dimension_3 < page.index(first.name)
     assert 'name="query" value="unit=5001&amp;year=2568"' in page  # the unit's book
+
+
+def contents_pages(reader, front_pages: int) -> dict[str, int]:
+    """{indicator code: page} as the contents print them (each row ends in its page)."""
+    listed = {}
+    for page in reader.pages[1:front_pages]:
+        for line in page.extract_text().splitlines():
+            match = re.match(r"(\d{4}-\d{4}) .* (\d+)$", line.strip())
+            if match:
+                listed[match[1]] = int(match[2])
+    return listed
+
+
+def test_every_page_prints_the_books_page_number_as_the_contents_and_outline_give_it(registry):
+    # A long sheet, so that sheets after it do not start on evenly spaced pages.
+    long_one = registry["indicators"][1]
+    long_one.reports.filter(quarter=1).update(narrative="ผลการดำเนินงานไตรมาสแรกเป็นไปตามแผน " * 400)
+    book = order(registry)
+    run_workers()
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    reader = PdfReader(book.file.path)
+    total = len(reader.pages)
+    texts = [page.extract_text() for page in reader.pages]
+    assert "หน้า" not in texts[0]  # the cover bears no number
+    for number, text in enumerate(texts[1:], start=2):
+        # The book's number, once (the sheet's own "page 1 of 3" is gone), and who printed it.
+        assert re.findall(r"หน้า \d+ จาก \d+", text) == [f"หน้า {number} จาก {total}"], (number, text)
+        assert re.search(r"พิมพ์เมื่อ \d{1,2} .+ 25\d\d .*โดย ผู้บริหาร", text), text
+
+    # Where each sheet starts, read off the pages: the first page naming it in its header.
+    front_pages = next(n for n, text in enumerate(texts) if "ตัวชี้วัด 5001-" in text)
+    starts = {}
+    for number, text in enumerate(texts[front_pages:], start=front_pages + 1):
+        for indicator in registry["indicators"]:
+            if f"ตัวชี้วัด {indicator.full_code}" in text:
+                starts.setdefault(indicator.full_code, number)
+    codes = [indicator.full_code for indicator in registry["indicators"]]
+    assert list(starts) == codes
+    assert starts[codes[2]] - starts[codes[1]] >= 3  # the long sheet took several pages
+    assert contents_pages(reader, front_pages) == starts
+    outline = {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2}
+    assert outline == starts
+
+
+def test_the_cover_title_reads_as_thai_and_keeps_its_fiscal_year_on_one_line(registry, client):
+    client.force_login(registry["executive"])
+    client.post(reverse("book_order"), {"query": "unit=5002&year=2568"})
+    assert Book.objects.get().title == "รายละเอียดตัวชี้วัด – 5002 สำนักงานเขตทดสอบ 2 ปีงบประมาณ 2568"
+    # Unit names of every length up to two lines, so that the line ends somewhere in the phrase.
+    for extra in range(10, 30):
+        title = f"รายละเอียดตัวชี้วัด – 5002 สำนักงานเขตทดสอบ{' 2' * extra} ปีงบประมาณ 2568"
+        pdf, _pages = assembly.front_matter_pdf(Book(title=title, ordered_by=registry["executive"]), [])
+        text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+        assert "ปีงบประมาณ 2568" in text, (extra, text)  # no line break inside
+
+
+class FormNesting(HTMLParser):
+    """Forms opened inside an open form (which browsers drop), and the tables' row widths."""
+
+    def __init__(self):
+        super().__init__()
+        self.open_forms, self.nested, self.tables, self.row_cells = 0, 0, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "form":
+            self.nested += self.open_forms > 0
+            self.open_forms += 1
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "tr":
+            self.row_cells.append(0)
+        elif tag in ("td", "th"):
+            self.row_cells[-1] += int(dict(attrs).get("colspan", 1))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.open_forms -= 1
+
+
+def test_a_units_page_lists_every_group_in_one_table_and_orders_its_book_outside_the_year_form(
+    registry, client
+):
+    first, second = registry["indicators"][:2]
+    Indicator.objects.filter(pk=first.pk).update(agreement_ref="3.2")
+    Indicator.objects.filter(pk=second.pk).update(agreement_ref="1.1")
+    client.force_login(registry["executive"])
+    page = client.get(reverse("unit_page", args=[first.org_unit.code]), {"year": "2568"}).text
+    parsed = FormNesting()
+    parsed.feed(page)
+    assert parsed.nested == 0  # the year filter's form and the book's order side by side
+    assert parsed.tables == 1  # two dimension groups, one table: the columns line up
+    assert parsed.row_cells == [4] * (1 + 2 + 2)  # the head, and per group its heading and row
+    # The order button posts its own form (with the CSRF token), not the year's GET form.
+    order_form = page[page.index('action="/books/order/"') :]
+    assert order_form.index("csrfmiddlewaretoken") < order_form.index("</form>")
+    response = client.post(reverse("book_order"), {"query": "unit=5001&year=2568"})
+    assert response.status_code == 302 and Book.objects.get().total == 2
+
+
+def test_a_books_page_mentions_reused_sheets_only_when_some_were(registry, client):
+    book = order(registry, registry["indicators"][:2])
+    run_workers()
+    client.force_login(registry["executive"])
+    page = client.get(reverse("book_detail", args=[book.pk])).text
+    book.refresh_from_db()
+    assert f"{book.page_count} หน้า" in page and "ใช้ฉบับเดิม" not in page
+    again = order(registry, registry["indicators"][:2])
+    run_workers()
+    assert "ใช้ฉบับเดิม 2 ตัวชี้วัดที่ไม่มีการเปลี่ยนแปลง" in client.get(reverse("book_detail", args=[again.pk])).text
+
+
+def render_every_chunk(book, worker="renderer"):
+    """Every chunk rendered (in this process), which leaves the book's assembly queued."""
+    for chunk in book.chunks.order_by("index"):
+        assert rendering.render_chunk(chunk.pk, worker) == "done"
+    book.refresh_from_db()
+    assert book.status == Book.Status.ASSEMBLING
+
+
+def assembly_task(book) -> DBTaskResult:
+    return DBTaskResult.objects.get(task_path="reports.tasks.assemble_book", status=TaskResultStatus.READY)
+
+
+def test_a_book_whose_assembling_worker_died_is_assembled_by_another_after_its_lease(registry):
+    book = order(registry)
+    render_every_chunk(book)
+    # A worker took the assembly task and the book's assembly lease, and died.
+    assembly_task(book).claim("dead-worker")
+    assert assembly.claim_assembly(book.pk, "dead-worker") is not None
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert (book.status, book.assembler) == (Book.Status.ASSEMBLING, "dead-worker")  # still leased
+    Book.objects.filter(pk=book.pk).update(assembly_lease_until=timezone.now() - timedelta(seconds=1))
+    run_workers("live-worker")
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    assert (book.assembler, book.assembly_attempts) == ("live-worker", 2)
+    titles = [title for depth, title, _ in outline_titles(PdfReader(book.file.path)) if depth == 2]
+    assert titles == [f"{i.full_code} {i.name}" for i in registry["indicators"]]
+    # The dead worker's run is marked failed, not left running.
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    dead = DBTaskResult.objects.get(task_path="reports.tasks.assemble_book", status=TaskResultStatus.FAILED)
+    assert dead.exception_class_path == "reports.books.WorkerLost" and "dead-worker" in dead.traceback
+
+
+def test_a_restarted_worker_takes_its_assembly_back_at_once(registry):
+    book = order(registry)
+    render_every_chunk(book)
+    assembly_task(book).claim("worker-1")
+    assert assembly.claim_assembly(book.pk, "worker-1") is not None  # then the process was killed
+    run_workers("worker-1")  # the same worker, restarted: no waiting for the lease
+    book.refresh_from_db()
+    assert book.status == Book.Status.DONE, book.error
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+
+
+def test_a_worker_that_lost_its_assembly_lease_does_not_save_the_book(registry, monkeypatch):
+    book = order(registry)
+    render_every_chunk(book)
+    merge_book = assembly.merge_book
+
+    def slow_merge(book, *args):
+        # While this (slow) worker merges, its lease runs out and another worker takes over.
+        Book.objects.filter(pk=book.pk).update(assembly_lease_until=timezone.now() - timedelta(seconds=1))
+        assert assembly.claim_assembly(book.pk, "fast-worker") is not None
+        return merge_book(book, *args)
+
+    monkeypatch.setattr(assembly, "merge_book", slow_merge)
+    assert assembly.assemble(book.pk, "slow-worker") == "lost lease"
+    book.refresh_from_db()
+    assert (book.status, book.assembler, book.file.name) == (Book.Status.ASSEMBLING, "fast-worker", "")
+
+
+def test_an_assembly_that_keeps_failing_fails_the_book(registry):
+    book = order(registry)
+    render_every_chunk(book)
+    Book.objects.filter(pk=book.pk).update(assembly_attempts=3)
+    assert assembly.assemble(book.pk, "worker-4") == "failed"
+    book.refresh_from_db()
+    assert book.status == Book.Status.FAILED and "3" in book.error
+
+
+def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, monkeypatch):
+    renders = []
+    html_to_pdf = assembly.html_to_pdf
+
+    def counting_html_to_pdf(html):
+        renders.append(html)
+        return html_to_pdf(html)
+
+    monkeypatch.setattr(assembly, "html_to_pdf", counting_html_to_pdf)
+    first = order(registry)
+    run_workers()
+    assert len(renders) == 2  # to learn the contents' length, then with the page numbers
+    second = order(registry)
+    run_workers()
+    assert len(renders) == 2  # nothing rendered again
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == Book.Status.DONE
+    contents = [
+        [line for line in PdfReader(book.file.path).pages[1].extract_text().splitlines() if "พิมพ์" not in line]
+        for book in (first, second)
+    ]  # but for the stamped footer's print time
+    assert contents[0] == contents[1] and registry["indicators"][5].full_code in "".join(contents[1])

@@ -87,6 +87,7 @@ class Command(BaseCommand):
             while worker.running:
                 workers.beat(worker_id)
                 recovery.recover_stalled_chunks(worker_id)
+                recovery.recover_stalled_assemblies(worker_id)
                 worker.run()
                 notifications.tick()
                 if once:

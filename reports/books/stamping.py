@@ -1,0 +1,129 @@
+"""A book's footer on every page after the cover: "printed … by …" and the book's own
+page number ("หน้า 7 จาก 120"), the number its contents and outline give.
+
+Sheets are rendered without a footer, so that their PDFs (and fingerprints) do not
+depend on where in which book they land, nor on when and for whom it is printed. At
+assembly one WeasyPrint render draws the footer once (with the sheets' page size and
+@page rules, sheet.css) and then every page number as a line of text, dozens to a page:
+laying out a line costs a fraction of a page (a fiscal year's book has some 7,000
+pages). Each page number's text operators are then moved to the footer's baseline and,
+with the footer, laid over its book page as a small form XObject (pikepdf) that shares
+the render's fonts. The text is drawn by WeasyPrint, so what extractors read (and the
+/ActualText of reports/printing/actual_text.py) is the text as written.
+"""
+
+import io
+from decimal import Decimal
+
+import pikepdf
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from indicators import thai
+from reports.printing.render import html_to_pdf
+
+STAMP_TEMPLATE = "reports/book_stamp.html"
+# What sets the state that text is drawn with (colour, transparency) in WeasyPrint's output.
+STATE_OPERATORS = {"gs", "rg", "RG", "g", "G", "k", "K", "cs", "CS", "sc", "scn", "SC", "SCN"}
+
+
+def printed_footer(printed_at, printed_by: str) -> str:
+    return _("Printed %(date)s by %(user)s") % {"date": thai.format_datetime(printed_at), "user": printed_by}
+
+
+def page_label(number: int, total: int) -> str:
+    return f"{_('Page')} {number} {_('of')} {total}"
+
+
+def text_runs(page: pikepdf.Page):
+    """(transform operators before the text, state operators, [runs]): a run is the
+    operators of one piece of text, BT…ET, with the /ActualText span around it if any."""
+    transforms, state, runs, current, depth = [], [], [], None, 0
+    for instruction in pikepdf.parse_content_stream(page):
+        operator = str(instruction.operator)
+        if current is None:
+            if operator == "cm" and not runs:
+                transforms.append(instruction)
+            elif operator in STATE_OPERATORS:
+                state.append(instruction)
+            elif operator in ("BDC", "BMC", "BT"):
+                current, depth = [instruction], 1
+            continue
+        if operator in STATE_OPERATORS:
+            state.append(instruction)
+            continue
+        current.append(instruction)
+        if operator in ("BDC", "BMC", "BT"):
+            depth += 1
+        elif operator in ("EMC", "ET"):
+            depth -= 1
+            if depth == 0:
+                runs.append(current)
+                current = None
+    return transforms, state, runs
+
+
+def baseline(run) -> Decimal:
+    return next(Decimal(str(i.operands[5])) for i in run if str(i.operator) == "Tm")
+
+
+def moved(run, y: Decimal):
+    """The run with its text matrices moved so that its first baseline is at ``y``."""
+    shift = y - baseline(run)
+    result = []
+    for instruction in run:
+        if str(instruction.operator) == "Tm":
+            a, b, c, d, e, f = instruction.operands
+            instruction = pikepdf.ContentStreamInstruction(
+                [a, b, c, d, e, Decimal(str(f)) + shift], pikepdf.Operator("Tm")
+            )
+        result.append(instruction)
+    return result
+
+
+def stamp_pages(book_pdf: pikepdf.Pdf, first: int, footer: str, keep_open: list) -> None:
+    """Lay the book's footer and page numbers over its pages ``first``.. (numbered from
+    1). The render is appended to ``keep_open``: its fonts are copied when the book is saved."""
+    total = len(book_pdf.pages)
+    numbers = range(first, total + 1)
+    html = render_to_string(
+        STAMP_TEMPLATE,
+        {
+            "footer_left": footer,
+            "first_label": page_label(total, total),
+            "labels": [page_label(number, total) for number in numbers],
+        },
+    )
+    stamps = pikepdf.open(io.BytesIO(html_to_pdf(html)[0]))
+    keep_open.append(stamps)
+    footer_page, *number_pages = stamps.pages
+    transforms, state, runs = text_runs(footer_page)
+    # The footer's page number is the rightmost run: its baseline is every number's.
+    number_run = max(runs, key=lambda run: next(i.operands[4] for i in run if str(i.operator) == "Tm"))
+    footer_runs = [run for run in runs if run is not number_run]
+    y = baseline(number_run)
+    fonts, graphics = pikepdf.Dictionary(), pikepdf.Dictionary()
+    lines = []
+    for page in [footer_page, *number_pages]:
+        resources = page.obj.get("/Resources", pikepdf.Dictionary())
+        for name, font in resources.get("/Font", {}).items():
+            fonts[name] = font
+        for name, value in resources.get("/ExtGState", {}).items():
+            graphics[name] = value
+        if page is not footer_page:
+            _transforms, line_state, page_runs = text_runs(page)
+            state += line_state
+            lines += page_runs
+    assert len(lines) == len(numbers), (len(lines), len(numbers))
+    resources = stamps.make_indirect(pikepdf.Dictionary(Font=fonts, ExtGState=graphics))
+    head = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *transforms, *state]
+    for run in footer_runs:
+        head += run
+    for number, line in zip(numbers, lines, strict=True):
+        content = [*head, *moved(line, y), pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q"))]
+        form = pikepdf.Stream(stamps, pikepdf.unparse_content_stream(content))
+        form.Type = pikepdf.Name.XObject
+        form.Subtype = pikepdf.Name.Form
+        form.BBox = footer_page.mediabox
+        form.Resources = resources
+        book_pdf.pages[number - 1].add_overlay(form)
