@@ -38,6 +38,7 @@ bench: setup
 	$(PYTHON) tools/bench_books.py
 	$(PYTHON) tools/bench_import.py
 	$(PYTHON) tools/bench_linebreaks.py
+	$(PYTHON) tools/bench_pages.py
 
 messages: setup
 	tools/make_messages.sh
