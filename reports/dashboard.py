@@ -96,6 +96,13 @@ class Stat:
 
 
 @dataclass
+class Cell:
+    part: str  # "all" or one of FIGURES
+    count: int
+    href: str
+
+
+@dataclass
 class Row:
     """The figures of one group of indicators (the city, a strategy area, a unit)."""
 
@@ -104,6 +111,13 @@ class Row:
     figures: Figures
     links: dict  # "all" and each of FIGURES -> indicator list URL
     bar: Bar
+
+    @property
+    def cells(self) -> list[Cell]:
+        """The table's figures, left to right: all the group's indicators, then each of FIGURES."""
+        return [Cell("all", self.figures.total, self.links.get("all", ""))] + [
+            Cell(part, getattr(self.figures, part), self.links.get(part, "")) for part in FIGURES
+        ]
 
     @property
     def stats(self) -> list[Stat]:
