@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators import thai
 from indicators.models import FiscalYear, Indicator, OrgUnit, StrategyNode
+from indicators.widgets import QuickSelect
 
 
 class StrategyChoiceField(forms.ModelChoiceField):
@@ -27,6 +28,7 @@ class IndicatorFilterForm(forms.Form):
         to_field_name="year",
         required=False,
         empty_label=_("All years"),
+        widget=QuickSelect,
     )
     unit = UnitChoiceField(
         label=_("Unit"),
@@ -34,6 +36,7 @@ class IndicatorFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All units"),
+        widget=QuickSelect,
     )
     strategy = StrategyChoiceField(
         label=_("Strategy"),
@@ -41,11 +44,13 @@ class IndicatorFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All strategies"),
+        widget=QuickSelect,
     )
     type = forms.ChoiceField(
         label=_("Type"),
         choices=[("", _("All types")), *Indicator.Type.choices],
         required=False,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):
