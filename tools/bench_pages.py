@@ -8,7 +8,8 @@ served by the same server. Not a test: it asserts nothing, it measures and print
    postgres://postgres@127.0.0.1:5432/kpi_bench_pages; created if missing) with
    tools/bench.py's data set (`seed_demo --units 70 --per-unit 35 --years 3`; BENCH_UNITS,
    BENCH_PER_UNIT, BENCH_YEARS as there; idempotent, fast when present).
-2. The server: gunicorn with the portal's gunicorn.conf.py (GUNICORN_WORKERS 2, its threads),
+2. The server: gunicorn with the portal's gunicorn.conf.py (GUNICORN_WORKERS 2, its threads
+   or BENCH_PAGES_THREADS),
    DEBUG off, on 127.0.0.1:BENCH_PAGES_PORT (8021), with the bench's settings
    (tools/bench_server/): the portal's own plus ``/bench/reference/``, a view running one
    query, behind the same middleware. Production URLs never include it.
@@ -62,6 +63,8 @@ SERVER_ENV = {
     "GUNICORN_BIND": f"{HOST}:{PORT}",
     "GUNICORN_WORKERS": "2",
 }
+if os.environ.get("BENCH_PAGES_THREADS"):  # else gunicorn.conf.py's default
+    SERVER_ENV["GUNICORN_THREADS"] = os.environ["BENCH_PAGES_THREADS"]
 if not SERVER_ENV["DATABASE_URL"].startswith("postgres"):
     sys.exit("The page bench runs on PostgreSQL (BENCH_PAGES_DATABASE_URL=postgres://…).")
 os.environ.update(SERVER_ENV)
@@ -190,7 +193,9 @@ def main():
     server = Server()
     server.start()
     print(
-        f"gunicorn ({SERVER_ENV['GUNICORN_WORKERS']} workers) at http://{HOST}:{PORT}/; {CLIENTS} clients; "
+        f"gunicorn ({SERVER_ENV['GUNICORN_WORKERS']} workers, "
+        f"{SERVER_ENV.get('GUNICORN_THREADS', 'default')} threads) at http://{HOST}:{PORT}/; "
+        f"{CLIENTS} clients; "
         f"{ROUNDS} rounds of {SECONDS:g} s per page and per reference, alternating"
     )
     try:
