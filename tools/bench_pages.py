@@ -18,7 +18,9 @@ served by the same server. Not a test: it asserts nothing, it measures and print
    BENCH_PAGES_ROUNDS rounds (3) alternating the portal's page and the reference,
    BENCH_PAGES_SECONDS (4) each: both see the same machine, whatever else runs on it.
 4. Printed per page (detail, list, dashboard): requests/s and p50 of the page and of the
-   reference, their ratio (page req/s / reference req/s) and the goal.
+   reference, their ratio (page req/s / reference req/s) and the goal. The list and the
+   dashboard are served from their cache once rendered (a page is rendered again after any
+   change to what it shows); BENCH_PAGES_NO_CACHE=1 measures them computed every time.
 
 Only 127.0.0.1 is targeted. The server's log is kept in bench-results/bench_pages.log.
 """
@@ -63,6 +65,8 @@ SERVER_ENV = {
     "GUNICORN_BIND": f"{HOST}:{PORT}",
     "GUNICORN_WORKERS": "2",
 }
+if os.environ.get("BENCH_PAGES_NO_CACHE") == "1":  # tools/bench_server/settings.py: no cache
+    SERVER_ENV["BENCH_PAGES_NO_CACHE"] = "1"
 if os.environ.get("BENCH_PAGES_THREADS"):  # else gunicorn.conf.py's default
     SERVER_ENV["GUNICORN_THREADS"] = os.environ["BENCH_PAGES_THREADS"]
 if not SERVER_ENV["DATABASE_URL"].startswith("postgres"):
@@ -194,7 +198,8 @@ def main():
     server.start()
     print(
         f"gunicorn ({SERVER_ENV['GUNICORN_WORKERS']} workers, "
-        f"{SERVER_ENV.get('GUNICORN_THREADS', 'default')} threads) at http://{HOST}:{PORT}/; "
+        f"{SERVER_ENV.get('GUNICORN_THREADS', 'default')} threads"
+        f"{', no cache' if SERVER_ENV.get('BENCH_PAGES_NO_CACHE') else ''}) at http://{HOST}:{PORT}/; "
         f"{CLIENTS} clients; "
         f"{ROUNDS} rounds of {SECONDS:g} s per page and per reference, alternating"
     )
