@@ -40,6 +40,7 @@ bench: setup
 	$(PYTHON) tools/bench_migration.py
 	$(PYTHON) tools/bench_linebreaks.py
 	$(PYTHON) tools/bench_pdf.py
+	$(PYTHON) tools/bench_pages.py
 
 messages: setup
 	tools/make_messages.sh

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,7 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from indicators.exchange.columns import add_read_only_columns
         from reports.export import RESULT_COLUMNS
+        from reports.figures_version import after_migrate
         from reports.migration.sheets import SHEET_COLUMNS
         from reports.printing.install import install
 
@@ -17,3 +19,5 @@ class ReportsConfig(AppConfig):
         add_read_only_columns(SHEET_COLUMNS)  # and so can a whole-sheet file
         # Thai text in PDFs (/ActualText, line breaks); refuses an untested WeasyPrint.
         install()
+        # The triggers that keep the dashboard's cache key right, after every migrate.
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="reports.figures_version")

@@ -29,6 +29,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, StrategyNode
 from reports.charts import Bar, stacked_bar
@@ -96,6 +97,13 @@ class Stat:
 
 
 @dataclass
+class Cell:
+    part: str  # "all" or one of FIGURES
+    count: int
+    href: str
+
+
+@dataclass
 class Row:
     """The figures of one group of indicators (the city, a strategy area, a unit)."""
 
@@ -104,6 +112,13 @@ class Row:
     figures: Figures
     links: dict  # "all" and each of FIGURES -> indicator list URL
     bar: Bar
+
+    @property
+    def cells(self) -> list[Cell]:
+        """The table's figures, left to right: all the group's indicators, then each of FIGURES."""
+        return [Cell("all", self.figures.total, self.links.get("all", ""))] + [
+            Cell(part, getattr(self.figures, part), self.links.get(part, "")) for part in FIGURES
+        ]
 
     @property
     def stats(self) -> list[Stat]:
@@ -140,6 +155,18 @@ class ComplianceCell:
     @property
     def on_time_percent(self) -> int:
         return 100 * self.on_time // self.total if self.total else 0
+
+    # The cells' titles: formatted here, not by {% blocktranslate %} (two per cell, some 570
+    # a page). The same messages, so the same translations.
+    @property
+    def reported_title(self) -> str:
+        message = gettext("%(reported)s of %(total)s reported")
+        return message % {"reported": self.reported, "total": self.total}
+
+    @property
+    def on_time_title(self) -> str:
+        message = gettext("%(on_time)s of %(total)s on time")
+        return message % {"on_time": self.on_time, "total": self.total}
 
     @property
     def reported_heat(self) -> str:

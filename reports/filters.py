@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.access import visible_indicators
 from indicators.forms import IndicatorFilterForm
 from indicators.models import QUARTERS, Indicator
+from indicators.widgets import QuickSelect
 from reports.progress import QuarterProgress, in_progress, with_quarter_progress
 
 
@@ -21,11 +22,13 @@ class IndicatorListForm(IndicatorFilterForm):
         coerce=int,
         empty_value=None,
         required=False,
+        widget=QuickSelect,
     )
     progress = forms.ChoiceField(
         label=_("Progress in the quarter"),
         choices=[("", _("Any progress")), *QuarterProgress.choices],
         required=False,
+        widget=QuickSelect,
     )
 
     def clean(self):

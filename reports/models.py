@@ -753,3 +753,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker
+
+
+class FiguresVersion(models.Model):
+    """One row whose number grows whenever anything the dashboard counts changes.
+
+    Database triggers (migration ``0008_figures_version``) bump it on every insert, update
+    and delete of indicators, units, strategy nodes, fiscal years and quarters and targets,
+    and of quarter reports (on update only when their indicator, quarter, status, result or
+    lateness changes, so that autosaving a narrative does not): whichever door wrote — a
+    view, the admin, an import, a bulk update, SQL. Cached dashboard figures are keyed by it.
+    """
+
+    version = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("figures version")
+
+    def __str__(self):
+        return str(self.version)
+
+    @classmethod
+    def current(cls) -> int | None:
+        """The number, or None when the row is missing (nothing may be cached then)."""
+        return cls.objects.filter(pk=1).values_list("version", flat=True).first()

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from indicators.access import visible_indicators
-from indicators.models import QUARTERS, Indicator, StrategyNode, SupportingProject
+from indicators.models import QUARTERS, Indicator, QuarterTarget, StrategyNode, SupportingProject
 from reports.charts import Chart, build_chart
 from reports.models import AnnualSummary, AuditScore, QuarterReport
 
@@ -60,10 +60,12 @@ def sheet_queryset() -> QuerySet:
         "org_unit",
         "strategy_node__parent__parent__parent",
     ).prefetch_related(
-        "targets",
+        # Ordered here within an indicator: the models' ordering starts with "indicator",
+        # which joins the indicators to sort by theirs.
+        Prefetch("targets", queryset=QuarterTarget.objects.order_by("quarter")),
         Prefetch("reports", queryset=QuarterReport.objects.order_by("quarter")),
         Prefetch("scores", queryset=AuditScore.objects.order_by("quarter")),
-        "projects",
+        Prefetch("projects", queryset=SupportingProject.objects.order_by("position", "pk")),
         "city_data_sets",
     )
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.test.client import ClientMixin
 
 from indicators.models import Role
@@ -46,6 +47,13 @@ def _force_login_with_second_factor(self, user, backend=None):
 @pytest.fixture(autouse=True)
 def force_login_completes_the_second_factor(monkeypatch):
     monkeypatch.setattr(ClientMixin, "force_login", _force_login_with_second_factor)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests, so
+    a cached dashboard's version number (reports.FiguresVersion) could come round again."""
+    cache.clear()
 
 
 # Shared people: staff of a unit and of another unit, an auditor, an executive and an

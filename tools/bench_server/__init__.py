@@ -1,0 +1,1 @@
+"""Bench-only settings and URLs for tools/bench_pages.py: never imported by the portal."""
