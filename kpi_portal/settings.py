@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A list action with a selection that is not row ids: a message, not a 500.
+    "kpi_portal.admin_selection.AdminSelectionMiddleware",
     # Writes refused requests (403) to the audit log.
     "kpi_portal.audit_middleware.AuditRefusalsMiddleware",
     # Last, so that it turns a locked-out sign-in into the lockout page.

@@ -103,3 +103,21 @@ def test_the_admin_javascript_speaks_thai(admin):
     thai = json.dumps("เลือกแล้ว %(sel)s จาก %(cnt)s รายการ")
     assert thai in catalogue
     assert json.dumps("%(sel)s จาก %(cnt)s selected") not in catalogue
+
+
+@pytest.mark.parametrize(
+    "url, action",
+    [
+        ("/admin/indicators/fiscalquarter/", "lock_quarters"),
+        ("/admin/indicators/holiday/", "delete_selected"),
+        ("/admin/django_tasks_database/dbtaskresult/", "delete_selected"),  # a UUID key
+    ],
+)
+def test_an_action_on_a_selection_that_is_not_row_ids_is_a_message(admin, holiday, url, action):
+    year = make_fiscal_year(2570)
+    FiscalQuarter.objects.create(fiscal_year=year, quarter=1, due_date=datetime.date(2027, 1, 15))
+    response = admin.post(url, {"action": action, "_selected_action": ["1", "abc"], "index": "0"})
+    assert response.status_code == 302 and response["Location"] == url
+    page = admin.get(url).text
+    assert "อ่านรายการที่เลือกไม่ได้ กรุณาเลือกรายการอีกครั้ง แล้วสั่งคำสั่งใหม่" in page
+    assert Holiday.objects.count() == 1 and FiscalQuarter.objects.get().locked_at is None
