@@ -24,6 +24,22 @@ from indicators.models import (
     SupportingProject,
     UnitMembership,
 )
+from indicators.thai import format_number
+
+
+def grouped(model, field_name: str):
+    """A list column showing a decimal field with thousands separators ("1,500.00"):
+    Django's admin prints "1500.00", and turning USE_THOUSAND_SEPARATOR on would group
+    every number the templates print, years included."""
+    field = model._meta.get_field(field_name)
+
+    @admin.display(description=field.verbose_name, ordering=field_name)
+    def column(obj):
+        value = getattr(obj, field_name)
+        return None if value is None else format_number(value, field.decimal_places)
+
+    column.__name__ = field_name
+    return column
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -147,7 +163,7 @@ class IndicatorAdmin(HistoryAdmin):
         "fiscal_year",
         "indicator_type",
         "unit_of_measure",
-        "annual_target",
+        grouped(Indicator, "annual_target"),
     ]
     list_filter = ["fiscal_year", "indicator_type", "result_level", "unit_of_measure", "direction"]
     search_fields = ["code", "name", "org_unit__code", "org_unit__name"]
@@ -229,7 +245,7 @@ class IndicatorAdmin(HistoryAdmin):
 
 @admin.register(QuarterTarget)
 class QuarterTargetAdmin(HistoryAdmin):
-    list_display = ["indicator", "quarter", "target"]
+    list_display = ["indicator", "quarter", grouped(QuarterTarget, "target")]
     list_filter = ["quarter", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code"]
     list_select_related = ["indicator__org_unit"]

@@ -451,8 +451,8 @@ class QuarterTarget(models.Model):
         ]
 
     def __str__(self):
-        name = gettext("%(code)s Q%(quarter)s")
-        return f"{name % {'code': self.indicator.full_code, 'quarter': self.quarter}}: {self.target}"
+        name = gettext("%(code)s Q%(quarter)s") % {"code": self.indicator.full_code, "quarter": self.quarter}
+        return f"{name}: {thai.format_number(self.target, 2)}"
 
 
 class SupportingProject(models.Model):

@@ -12,6 +12,7 @@ from indicators.admin import (
     QuarterTargetInline,
     ShownNotChanged,
     SupportingProjectInline,
+    grouped,
 )
 from indicators.models import Indicator
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
@@ -37,7 +38,15 @@ class QuarterReportAdmin(ShownNotChanged, HistoryAdmin):
     """Reports change only through entry, review and reopening, which check the quarter's
     lock, the report's status and version, and record who: the admin shows them."""
 
-    list_display = ["indicator", "quarter", "result", "status", "is_late", "updated_at", "updated_by"]
+    list_display = [
+        "indicator",
+        "quarter",
+        grouped(QuarterReport, "result"),
+        "status",
+        "is_late",
+        "updated_at",
+        "updated_by",
+    ]
     list_filter = ["status", "quarter", "is_late", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code", "narrative"]
     list_select_related = ["indicator__org_unit", "updated_by"]

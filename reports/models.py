@@ -417,8 +417,8 @@ class AuditScore(models.Model):
         ]
 
     def __str__(self):
-        name = gettext("%(code)s Q%(quarter)s")
-        return f"{name % {'code': self.indicator.full_code, 'quarter': self.quarter}}: {self.score}"
+        name = gettext("%(code)s Q%(quarter)s") % {"code": self.indicator.full_code, "quarter": self.quarter}
+        return f"{name}: {self.score}"
 
     @classmethod
     def record(cls, report: QuarterReport, by, review: Review) -> "AuditScore":

@@ -121,3 +121,16 @@ def test_an_action_on_a_selection_that_is_not_row_ids_is_a_message(admin, holida
     page = admin.get(url).text
     assert "อ่านรายการที่เลือกไม่ได้ กรุณาเลือกรายการอีกครั้ง แล้วสั่งคำสั่งใหม่" in page
     assert Holiday.objects.count() == 1 and FiscalQuarter.objects.get().locked_at is None
+
+
+def test_targets_and_results_show_thousands_separators(admin):
+    from decimal import Decimal
+
+    from indicators.models import QuarterTarget
+    from tests.factories import make_indicator
+
+    indicator = make_indicator(make_fiscal_year(2570), annual_target=Decimal("1500000"))
+    QuarterTarget.objects.create(indicator=indicator, quarter=1, target=Decimal("1500"))
+    assert "1,500,000.00" in visible_text(admin, "/admin/indicators/indicator/")
+    listing = visible_text(admin, "/admin/indicators/quartertarget/")
+    assert "1,500.00" in listing and "1500.00" not in listing
