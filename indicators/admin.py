@@ -266,13 +266,45 @@ class UnitMembershipInline(admin.TabularInline):
     autocomplete_fields = ["org_unit"]
 
 
-class PortalUserAdmin(UserAdmin, HistoryAdmin):
+# The four permissions Django makes for every model, named in the user's language: their
+# stored names ("Can add fiscal year") are English.
+DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """ "ทะเบียนตัวชี้วัด | ปีงบประมาณ | เพิ่มปีงบประมาณ" rather than "... | Can add fiscal year"."""
+    model = permission.content_type.model_class()
+    action, _separator, model_name = permission.codename.partition("_")
+    if model is None or action not in DEFAULT_PERMISSIONS or model_name != model._meta.model_name:
+        return str(permission)
+    meta = model._meta
+    return f"{meta.app_config.verbose_name} | {meta.verbose_name} | " + DEFAULT_PERMISSIONS[action] % {
+        "model": meta.verbose_name
+    }
+
+
+class PermissionLabels:
+    """The permission pickers of the user and group pages, with permission_label()."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+class PortalUserAdmin(PermissionLabels, UserAdmin, HistoryAdmin):
     """Users, their roles (groups) and units; the history shows who changed their access."""
 
     inlines = [*UserAdmin.inlines, UnitMembershipInline]
 
 
-class PortalGroupAdmin(GroupAdmin, HistoryAdmin):
+class PortalGroupAdmin(PermissionLabels, GroupAdmin, HistoryAdmin):
     """Roles: a group's name makes its members a role, its permissions what they may do."""
 
 

@@ -134,3 +134,14 @@ def test_targets_and_results_show_thousands_separators(admin):
     assert "1,500,000.00" in visible_text(admin, "/admin/indicators/indicator/")
     listing = visible_text(admin, "/admin/indicators/quartertarget/")
     assert "1,500.00" in listing and "1500.00" not in listing
+
+
+def test_permissions_are_named_in_thai(admin):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="ผู้ทดสอบ")
+    page = unescape(admin.get(f"/admin/auth/group/{group.pk}/change/").text)
+    assert "ทะเบียนตัวชี้วัด | ปีงบประมาณ | เพิ่มปีงบประมาณ" in page
+    assert "การป้องกันการเดารหัสผ่าน | ความพยายามเข้าสู่ระบบ | ดูความพยายามเข้าสู่ระบบ" in page
+    assert "Can add" not in page and "Can view" not in page
+    assert "Can add" in english(admin).get(f"/admin/auth/group/{group.pk}/change/").text
