@@ -2,11 +2,14 @@
 
 django-axes, django-otp and django-tasks-db name their apps (and some models) with plain
 strings, so the admin showed "Axes", "Otp_Totp", "TOTP device" in the Thai interface.
+django-simple-history names its history models "historical <name>" with a plain format.
 Here they get lazy translations (the Thai is in locale/th/LC_MESSAGES/django.po). A
 model's English name is kept as it was, so its migrations see no change.
 """
 
 from django.apps import apps
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 APP_NAMES = {
@@ -31,3 +34,18 @@ def name_third_party_apps() -> None:
         if label in apps.app_configs:
             meta = apps.get_model(label, model_name)._meta
             meta.verbose_name, meta.verbose_name_plural = singular, plural
+
+
+def name_history_models() -> None:
+    """ "historical fiscal year" → ประวัติปีงบประมาณ (simple-history's own English kept)."""
+    for model in apps.get_models():
+        original = getattr(model, "instance_type", None)
+        if original is None or model.__name__ != f"Historical{original.__name__}":
+            continue
+        with translation.override(None):  # a name the model gave its history is kept
+            named_by_default = str(model._meta.verbose_name) == f"historical {original._meta.verbose_name}"
+        if named_by_default:
+            model._meta.verbose_name = format_lazy(_("historical {}"), original._meta.verbose_name)
+            model._meta.verbose_name_plural = format_lazy(
+                _("historical {}"), original._meta.verbose_name_plural
+            )

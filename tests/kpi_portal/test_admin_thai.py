@@ -94,6 +94,7 @@ def test_no_english_leftovers_on_the_admin_pages(admin):
     index = visible_text(admin, "/admin/")
     assert "การป้องกันการเดารหัสผ่าน" in index and "ผลของงานเบื้องหลัง" in index
     assert "ไม่มีรายการ" in index  # "None available" (recent actions), not "busy"
+    assert "ประวัติการให้และถอนสังกัดหน่วยงาน" in index  # a history's own name is kept
     assert "2570 ไตรมาสที่ 1" in visible_text(admin, "/admin/indicators/fiscalquarter/")
     assert "หน้าหลัก" in visible_text(admin, "/admin/indicators/fiscalquarter/")  # the admin's own word
 
@@ -143,5 +144,8 @@ def test_permissions_are_named_in_thai(admin):
     page = unescape(admin.get(f"/admin/auth/group/{group.pk}/change/").text)
     assert "ทะเบียนตัวชี้วัด | ปีงบประมาณ | เพิ่มปีงบประมาณ" in page
     assert "การป้องกันการเดารหัสผ่าน | ความพยายามเข้าสู่ระบบ | ดูความพยายามเข้าสู่ระบบ" in page
-    assert "Can add" not in page and "Can view" not in page
+    assert "ทะเบียนตัวชี้วัด | ประวัติปีงบประมาณ | ดูประวัติปีงบประมาณ" in page  # simple-history's
+    assert "ผู้ดูแลระบบ | บันทึกการแก้ไขในหน้าผู้ดูแลระบบ |" in page
+    assert "Can add" not in page and "Can view" not in page and "| historical" not in page
+    assert "log entry" not in page
     assert "Can add" in english(admin).get(f"/admin/auth/group/{group.pk}/change/").text
