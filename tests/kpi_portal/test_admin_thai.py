@@ -149,3 +149,14 @@ def test_permissions_are_named_in_thai(admin):
     assert "Can add" not in page and "Can view" not in page and "| historical" not in page
     assert "log entry" not in page
     assert "Can add" in english(admin).get(f"/admin/auth/group/{group.pk}/change/").text
+
+
+def test_an_audit_entry_is_named_with_its_local_be_time(admin):
+    from indicators.audit import AuditEvent
+
+    event = AuditEvent.objects.create(kind="signed_in", username="somchai")
+    at = datetime.datetime(2027, 1, 15, 2, 30, tzinfo=datetime.UTC)
+    AuditEvent.objects.filter(pk=event.pk).update(at=at)
+    page = visible_text(admin, f"/admin/indicators/auditevent/{event.pk}/change/")
+    assert "15 มกราคม 2570, 9:30 เข้าสู่ระบบ somchai" in page  # Bangkok is UTC+7
+    assert "2027-01-15" not in page
