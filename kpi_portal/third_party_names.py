@@ -19,6 +19,10 @@ APP_NAMES = {
     "django_tasks_database": _("Tasks Database Backend"),
 }
 
+# Apps whose fields' labels and help texts are plain strings: wrapped in gettext with the same
+# English (the Thai is in our catalogue: kpi_portal/third_party_messages.py names them).
+APPS_WITH_PLAIN_FIELD_TEXTS = ["otp_totp", "otp_static"]
+
 MODEL_NAMES = {
     ("otp_static", "staticdevice"): (_("static device"), _("static devices")),
     ("otp_static", "statictoken"): (_("static token"), _("static tokens")),
@@ -30,6 +34,14 @@ def name_third_party_apps() -> None:
     for label, name in APP_NAMES.items():
         if label in apps.app_configs:
             apps.get_app_config(label).verbose_name = name
+    for label in APPS_WITH_PLAIN_FIELD_TEXTS:
+        if label not in apps.app_configs:
+            continue
+        for model in apps.get_app_config(label).get_models():
+            for field in model._meta.concrete_fields:
+                field.verbose_name = _(str(field.verbose_name))
+                if field.help_text:
+                    field.help_text = _(str(field.help_text))
     for (label, model_name), (singular, plural) in MODEL_NAMES.items():
         if label in apps.app_configs:
             meta = apps.get_model(label, model_name)._meta

@@ -160,3 +160,11 @@ def test_an_audit_entry_is_named_with_its_local_be_time(admin):
     page = visible_text(admin, f"/admin/indicators/auditevent/{event.pk}/change/")
     assert "15 มกราคม 2570, 9:30 เข้าสู่ระบบ somchai" in page  # Bangkok is UTC+7
     assert "2027-01-15" not in page
+
+
+def test_two_step_device_pages_speak_thai(admin):
+    text = visible_text(admin, "/admin/otp_totp/totpdevice/add/")
+    assert "ผู้ใช้ที่เป็นเจ้าของอุปกรณ์นี้" in text and "ข้อมูลประจำตัว" in text and "การจำกัดการลองรหัส" in text
+    for english_text in ("The user that this device belongs to", "Identity", "Timestamps", "Throttling"):
+        assert english_text not in text
+    assert "Identity" in visible_text(english(admin), "/admin/otp_totp/totpdevice/add/")
