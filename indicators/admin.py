@@ -26,6 +26,22 @@ from indicators.models import (
     UnitMembership,
     UnitOfMeasure,
 )
+from indicators.thai import format_number
+
+
+def grouped(model, field_name: str):
+    """A list column showing a decimal field with thousands separators ("1,500.00"):
+    Django's admin prints "1500.00", and turning USE_THOUSAND_SEPARATOR on would group
+    every number the templates print, years included."""
+    field = model._meta.get_field(field_name)
+
+    @admin.display(description=field.verbose_name, ordering=field_name)
+    def column(obj):
+        value = getattr(obj, field_name)
+        return None if value is None else format_number(value, field.decimal_places)
+
+    column.__name__ = field_name
+    return column
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -160,7 +176,7 @@ class IndicatorAdmin(HistoryAdmin):
         "fiscal_year",
         "indicator_type",
         "unit_of_measure",
-        "annual_target",
+        grouped(Indicator, "annual_target"),
     ]
     list_filter = ["fiscal_year", "indicator_type", "result_level", "unit_of_measure", "direction"]
     search_fields = ["code", "name", "org_unit__code", "org_unit__name"]
@@ -251,7 +267,7 @@ class IndicatorAdmin(HistoryAdmin):
 
 @admin.register(QuarterTarget)
 class QuarterTargetAdmin(HistoryAdmin):
-    list_display = ["indicator", "quarter", "target"]
+    list_display = ["indicator", "quarter", grouped(QuarterTarget, "target")]
     list_filter = ["quarter", "indicator__fiscal_year"]
     search_fields = ["indicator__code", "indicator__name", "indicator__org_unit__code"]
     list_select_related = ["indicator__org_unit"]
@@ -272,13 +288,45 @@ class UnitMembershipInline(admin.TabularInline):
     autocomplete_fields = ["org_unit"]
 
 
-class PortalUserAdmin(UserAdmin, HistoryAdmin):
+# The four permissions Django makes for every model, named in the user's language: their
+# stored names ("Can add fiscal year") are English.
+DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """ "ทะเบียนตัวชี้วัด | ปีงบประมาณ | เพิ่มปีงบประมาณ" rather than "... | Can add fiscal year"."""
+    model = permission.content_type.model_class()
+    action, _separator, model_name = permission.codename.partition("_")
+    if model is None or action not in DEFAULT_PERMISSIONS or model_name != model._meta.model_name:
+        return str(permission)
+    meta = model._meta
+    return f"{meta.app_config.verbose_name} | {meta.verbose_name} | " + DEFAULT_PERMISSIONS[action] % {
+        "model": meta.verbose_name
+    }
+
+
+class PermissionLabels:
+    """The permission pickers of the user and group pages, with permission_label()."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+class PortalUserAdmin(PermissionLabels, UserAdmin, HistoryAdmin):
     """Users, their roles (groups) and units; the history shows who changed their access."""
 
     inlines = [*UserAdmin.inlines, UnitMembershipInline]
 
 
-class PortalGroupAdmin(GroupAdmin, HistoryAdmin):
+class PortalGroupAdmin(PermissionLabels, GroupAdmin, HistoryAdmin):
     """Roles: a group's name makes its members a role, its permissions what they may do."""
 
 

@@ -10,6 +10,7 @@ typed. Entries older than ``AUDIT_LOG_RETENTION_DAYS`` are deleted by
 
 from django.conf import settings
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -49,7 +50,9 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+        # Local time in the reader's format (in Thai, a BE year: kpi_portal.buddhist_era).
+        at = formats.date_format(timezone.localtime(self.at), "DATETIME_FORMAT")
+        return f"{at} {self.get_kind_display()} {self.username}"
 
 
 def record(kind: str, *, request=None, user=None, username: str = "", **detail) -> AuditEvent:

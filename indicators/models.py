@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
@@ -109,7 +110,7 @@ class FiscalQuarter(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.fiscal_year} Q{self.quarter}"
+        return gettext("%(year)s Q%(quarter)s") % {"year": self.fiscal_year, "quarter": self.quarter}
 
     def save(self, *args, **kwargs):
         """Keep ``effective_due_date`` right for every door (admin, import, demo, tests):
@@ -515,7 +516,8 @@ class QuarterTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator.full_code} Q{self.quarter}: {self.target}"
+        name = gettext("%(code)s Q%(quarter)s") % {"code": self.indicator.full_code, "quarter": self.quarter}
+        return f"{name}: {thai.format_number(self.target, 2)}"
 
 
 class SupportingProject(models.Model):

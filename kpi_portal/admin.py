@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from indicators.access import principal
 from indicators.audit import AuditEvent
@@ -36,3 +40,23 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TranslatedFieldsets:
+    """django-otp's device pages title their sections with plain strings (Identity,
+    Timestamps …): translated here (the Thai is in our catalogue)."""
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None if name is None else _(name), options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+
+def retitle(model, registered_admin):
+    admin.site.unregister(model)
+    admin.site.register(model, type(registered_admin.__name__, (TranslatedFieldsets, registered_admin), {}))
+
+
+retitle(TOTPDevice, TOTPDeviceAdmin)
+retitle(StaticDevice, StaticDeviceAdmin)

@@ -51,8 +51,8 @@ class PortalAdminSite(admin.AdminSite):
             if request.method == "POST" and malformed(
                 model, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
             ):
-                message = _("The selection was not valid: nothing was changed.")
-                model_admin.message_user(request, message, messages.ERROR)
+                message = _("The selected rows could not be read. Select them again, then the action.")
+                model_admin.message_user(request, message, messages.WARNING)
                 return HttpResponseRedirect(request.get_full_path())
             return view(request, *args, **kwargs)
 

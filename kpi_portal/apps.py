@@ -18,3 +18,10 @@ class KpiPortalConfig(AppConfig):
         from kpi_portal import audit_signals
 
         audit_signals.connect()
+        from kpi_portal.third_party_names import name_history_models, name_third_party_apps
+
+        name_third_party_apps()
+        name_history_models()
+        from kpi_portal import buddhist_era
+
+        buddhist_era.install()

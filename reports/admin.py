@@ -16,6 +16,7 @@ from indicators.admin import (
     QuarterTargetInline,
     ShownNotChanged,
     SupportingProjectInline,
+    grouped,
 )
 from indicators.exchange.forms import ImportForm
 from indicators.exchange.read import ImportFileError
@@ -48,7 +49,7 @@ class QuarterReportAdmin(ShownNotChanged, HistoryAdmin):
     list_display = [
         "indicator",
         "quarter",
-        "result",
+        grouped(QuarterReport, "result"),
         "status",
         "is_late",
         "is_migrated",

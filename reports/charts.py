@@ -2,7 +2,7 @@
 the sheet's targets and results per quarter, the dashboard's stacked bars."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 
 @dataclass
@@ -83,16 +83,35 @@ def stacked_bar(parts: list, total: int, width: int, height: int, label_width: f
     return Bar(width=width, height=height, label_y=round(height / 2 + 5, 2), segments=segments)
 
 
-def nice_ceiling(value: Decimal) -> Decimal:
-    """The smallest of 1, 2, 2.5, 5 × 10^n that is >= value (an axis maximum)."""
-    if value <= 0:
-        return Decimal(1)
-    exponent = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        candidate = step.scaleb(exponent)
-        if candidate >= value:
-            return candidate
-    return Decimal(10).scaleb(exponent)
+def ceiling(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_CEILING))
+
+
+# An axis has this many intervals (gridlines above zero), preferably 5.
+INTERVALS = range(3, 7)
+PREFERRED_INTERVALS = 5
+
+
+def nice_scale(value: Decimal, whole_numbers: bool = False) -> tuple[Decimal, Decimal]:
+    """(axis maximum, tick step) for values up to ``value``: the lowest maximum that is a
+    whole number (3 to 6) of steps of 1, 2, 2.5 or 5 × 10^n (2.8 M: 3 M by 500,000, not
+    5 M); with ``whole_numbers`` the steps are whole too (counts: no tick at 37.5)."""
+    value = max(value, Decimal(0))
+    if value == 0:
+        return (Decimal(4), Decimal(1)) if whole_numbers else (Decimal(1), Decimal("0.25"))
+    candidates = []
+    for exponent in range(value.adjusted() - 2, value.adjusted() + 1):
+        for mantissa in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)):
+            step = mantissa.scaleb(exponent)
+            if whole_numbers and step != step.to_integral_value():
+                continue
+            intervals = ceiling(value / step)
+            if intervals in INTERVALS:
+                candidates.append((step * intervals, abs(intervals - PREFERRED_INTERVALS), step))
+    if not candidates:  # a count below 3: one step per unit
+        return Decimal(max(1, ceiling(value))), Decimal(1)
+    axis_max, _distance, step = min(candidates)
+    return axis_max.normalize() + 0, step.normalize() + 0
 
 
 def build_chart(
@@ -105,7 +124,8 @@ def build_chart(
     values = [v for _quarter, target, result in rows for v in (target, result) if v is not None]
     if annual_target is not None:
         values.append(annual_target)
-    axis_max = nice_ceiling(max(values, default=Decimal(0)))
+    whole_numbers = all(value == value.to_integral_value() for value in values)
+    axis_max, step = nice_scale(max(values, default=Decimal(0)), whole_numbers)
     plot_height = bottom - top
     slot = (width - left - right) / len(rows)
     bar_width = int(slot * 0.3)
@@ -132,7 +152,7 @@ def build_chart(
                 result=result,
             )
         )
-    ticks = [(round(y_of(axis_max * i / 4), 1), axis_max * i / 4) for i in range(5)]
+    ticks = [(round(y_of(step * i), 1), step * i) for i in range(int(axis_max / step) + 1)]
     return Chart(
         width=width,
         height=height,

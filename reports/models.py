@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -162,7 +163,10 @@ class QuarterReport(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator.full_code} Q{self.quarter}"
+        return gettext("%(code)s Q%(quarter)s") % {
+            "code": self.indicator.full_code,
+            "quarter": self.quarter,
+        }
 
     @property
     def is_editable_by_unit(self):
@@ -420,7 +424,8 @@ class AuditScore(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator.full_code} Q{self.quarter}: {self.score}"
+        name = gettext("%(code)s Q%(quarter)s") % {"code": self.indicator.full_code, "quarter": self.quarter}
+        return f"{name}: {self.score}"
 
     @classmethod
     def record(cls, report: QuarterReport, by, review: Review) -> "AuditScore":

@@ -1,14 +1,17 @@
 """The history of an indicator: who changed which target, result, narrative, score,
 status or file, when, from what to what (django-simple-history's records)."""
 
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from indicators.access import principal, require, visible_indicators
 from indicators.models import Indicator, QuarterTarget
 from indicators.people import display_name
 from reports.models import AnnualSummary, AuditScore, EvidenceFile, QuarterReport
+from reports.word_diff import word_diff
 
 # What the history page shows, per model: the fields a person changes.
 HISTORY_FIELDS = {
@@ -58,6 +61,28 @@ def record_changes(record, previous, fields: list[str]) -> list[tuple[str, objec
     return [(name, old, new) for name, old, new in changes if old != new]
 
 
+def label(field: models.Field, value):
+    """What a person reads for a stored value: a choice's label, yes/no; None for nothing."""
+    if value is None or value == "":
+        return None
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.BooleanField):
+        return _("Yes") if value else _("No")
+    return value
+
+
+def shown_change(field: models.Field, old, new) -> dict:
+    """A change as the page shows it: labels, and for a text changed in place, its words
+    removed and added (``old_parts``/``new_parts``, else None)."""
+    old, new = label(field, old), label(field, new)
+    change = {"field": field.verbose_name, "old": old, "new": new, "old_parts": None, "new_parts": None}
+    is_text = isinstance(field, models.CharField | models.TextField) and not field.choices
+    if is_text and old is not None and new is not None:
+        change["old_parts"], change["new_parts"] = word_diff(str(old), str(new))
+    return change
+
+
 def history_entries(indicator: Indicator) -> list[dict]:
     """Every recorded change of the indicator and what belongs to it, newest first
     (one query per model)."""
@@ -77,8 +102,7 @@ def history_entries(indicator: Indicator) -> list[dict]:
                         "kind": record.get_history_type_display(),
                         "reason": record.history_change_reason,
                         "changes": [
-                            {"field": model._meta.get_field(name).verbose_name, "old": old, "new": new}
-                            for name, old, new in changes
+                            shown_change(model._meta.get_field(name), old, new) for name, old, new in changes
                         ],
                     }
                 )

@@ -288,4 +288,4 @@ def test_a_malformed_selection_for_an_admin_action_changes_nothing(world):
         {"action": "delete_selected", "_selected_action": "abc", "index": "0"},
         follow=True,
     )
-    assert "รายการที่เลือกไม่ถูกต้อง" in response.text
+    assert "อ่านรายการที่เลือกไม่ได้" in response.text

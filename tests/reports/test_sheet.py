@@ -54,8 +54,8 @@ def test_the_seed_sheet_in_detail(executive_client, seeded):
 def test_links_back_home_and_to_the_pdf(executive_client, seeded):
     detail = reverse("indicator_detail", args=[seeded.pk])
     response = executive_client.get(detail, HTTP_REFERER="http://testserver/indicators/?q=0685")
-    assert '<a href="http://testserver/indicators/?q=0685">Back</a>' in response.text
-    assert f'href="{reverse("home")}">Home</a>' in response.text
+    assert '<a href="http://testserver/indicators/?q=0685">ย้อนกลับ</a>' in response.text
+    assert f'href="{reverse("home")}">หน้าหลัก</a>' in response.text
     assert f'href="{reverse("indicator_pdf", args=[seeded.pk])}">พิมพ์ข้อมูล</a>' in response.text
     # A foreign referer is not followed.
     response = executive_client.get(detail, HTTP_REFERER="https://evil.example/")

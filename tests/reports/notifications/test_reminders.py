@@ -240,7 +240,7 @@ def test_the_command_dry_run_writes_nothing(world, capsys):
     period, people, indicators = world(move=True)
     call_command("send_reminders", "--dry-run", "--today", "2026-04-03")
     out = capsys.readouterr().out
-    assert "would tell staff_a: deadline 2569 Q2 before-5 (2)" in out
+    assert "would tell staff_a: deadline 2569 ไตรมาสที่ 2 before-5 (2)" in out
     assert "4 people would be told" in out
     assert not SentReminder.objects.exists() and not Notification.objects.exists()
     call_command("send_reminders", "--today", "2026-04-03")
