@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.test.client import ClientMixin
 
@@ -54,6 +57,23 @@ def empty_cache():
     """Each test starts with an empty cache: the database is rolled back between tests, so
     a cached dashboard's version number (reports.FiguresVersion) could come round again."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def rows_the_migrations_add(request, django_db_blocker):
+    """A transactional test (``transaction=True``, ``live_server``) ends by emptying every
+    table, the rows data migrations add included: the units of measure come back after it,
+    so that the tests after it see the database as migrated, in whatever order they run."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
+        fill = importlib.import_module("indicators.migrations.0009_fill_units_of_measure")
+        with django_db_blocker.unblock():
+            fill.fill_units_of_measure(apps, None)
 
 
 # Shared people: staff of a unit and of another unit, an auditor, an executive and an
