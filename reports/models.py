@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -193,8 +193,47 @@ class QuarterReport(models.Model):
 
     @transaction.atomic
     def save_draft(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:
-        """Store the unit's result and narrative, the report staying a draft (or returned)."""
-        self._write_by_unit(by, result, narrative, version)
+        """Store the unit's result and narrative, the report staying a draft (or returned).
+
+        A stored report changes in one statement that is also the check: the version the
+        user started from, a status the unit may change and a quarter not locked are its
+        conditions (the autosave runs this every few seconds for every typist at deadline
+        time). Only when it changes nothing is the report read again, to say why."""
+        if self.pk is None:
+            self._write_by_unit(by, result, narrative, version)
+            return
+        now = timezone.now()
+        locked = FiscalQuarter.objects.filter(
+            fiscal_year__indicators=self.indicator_id, quarter=self.quarter, locked_at__isnull=False
+        )
+        claimed = (
+            QuarterReport.objects.filter(
+                pk=self.pk, version=version, status__in=(self.Status.DRAFT, self.Status.RETURNED)
+            )
+            .exclude(Exists(locked))
+            .update(version=version + 1, result=result, narrative=narrative, updated_by=by, updated_at=now)
+        )
+        if not claimed:
+            self._refuse_draft()
+        # The version matched: every other field is as this object read it.
+        self.version, self.result, self.narrative = version + 1, result, narrative
+        self.updated_by, self.updated_at = by, now
+        self._history_user = by
+        QuarterReport.history.bulk_history_create(
+            [self], update=True, default_user=by, default_change_reason=None, default_date=now
+        )
+
+    def _refuse_draft(self) -> None:
+        """Why a draft save changed nothing: QuarterLocked, NotEditable or VersionConflict."""
+        period = self.fiscal_quarter()
+        if period is not None and period.is_locked:
+            raise QuarterLocked("locked")
+        current = QuarterReport.objects.filter(pk=self.pk).first()
+        if current is None:
+            raise VersionConflict(QuarterReport.for_quarter(self.indicator, self.quarter))
+        if not current.is_editable_by_unit:
+            raise NotEditable(current.status)
+        raise VersionConflict(current)
 
     @transaction.atomic
     def submit(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:

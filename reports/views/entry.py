@@ -171,23 +171,28 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     """Store the draft while the user types; answers JSON for static/js/autosave.js."""
     if not request.user.is_authenticated:
         return json_error("session", _("Your session has expired: sign in again to keep saving."), 401)
-    indicator = reporting_indicator(request, pk, quarter)
+    check_quarter(quarter)
+    # Only what the save needs: the indicator (whose unit decides the right to report)
+    # and the quarter's report; the lock is checked by the save itself.
+    indicator = get_indicator_for_user(request.user, pk)
+    require(principal(request.user).reports_for(indicator))
+    report = QuarterReport.for_quarter(indicator, quarter)
     form = QuarterReportForm(request.POST, indicator=indicator)
     try:
-        draft = form.draft(by_quarter(indicator.reports.all()).get(quarter))
+        draft = form.draft(report if report.pk else None)
     except ValidationError as error:
         return json_error("invalid", error.messages[0], 400)
     try:
-        saved = services.save_report(indicator, quarter, request.user, **draft)
+        report.save_draft(by=request.user, **draft)
     except VersionConflict:
         message = _("Someone else saved this report meanwhile. Press Save to compare the texts.")
         return json_error("conflict", message, 409)
     except ReportRefused:
         return json_error("locked", _("This report can no longer be changed."), 403)
-    saved_at = timezone.localtime(saved.updated_at)
+    saved_at = timezone.localtime(report.updated_at)
     return JsonResponse(
         {
-            "version": saved.version,
+            "version": report.version,
             "saved_at": saved_at.isoformat(),
             "message": _("Draft saved at %(time)s") % {"time": f"{saved_at:%H:%M:%S}"},
         }

@@ -76,6 +76,34 @@ def test_autosave_with_a_stale_version_does_not_overwrite(setup):
     assert QuarterReport.objects.get(indicator=indicator, quarter=1).narrative == "บันทึกโดยคนอื่น"
 
 
+def test_autosaves_are_in_the_history_with_who_typed_them(setup):
+    indicator = setup["indicator"]
+    url = reverse("quarter_autosave", args=[indicator.pk, 1])
+    staff, colleague = as_user(setup["staff"]), as_user(setup["colleague"])
+    assert staff.post(url, {"narrative": "ร่างของสมชาย", "result": "7", "version": "0"}).status_code == 200
+    assert staff.post(url, {"narrative": "ร่างของสมชาย ต่อ", "result": "8", "version": "1"}).status_code == 200
+    assert colleague.post(url, {"narrative": "สมศรีแก้", "result": "8", "version": "2"}).status_code == 200
+    report = QuarterReport.objects.get(indicator=indicator, quarter=1)
+    assert (report.narrative, report.result, report.version, report.updated_by) == (
+        "สมศรีแก้",
+        8,
+        3,
+        setup["colleague"],
+    )
+    latest = report.history.order_by("-history_id")[0]
+    assert (latest.narrative, latest.version, latest.status, latest.history_user) == (
+        "สมศรีแก้",
+        3,
+        "draft",
+        setup["colleague"],
+    )
+    assert list(report.history.values_list("history_user__username", flat=True).order_by("history_id")) == [
+        "somchai",
+        "somchai",
+        "somsri",
+    ]
+
+
 def test_autosave_after_the_session_expired_says_so(setup):
     url = reverse("quarter_autosave", args=[setup["indicator"].pk, 1])
     response = Client().post(url, {"narrative": "x", "version": "0"})
