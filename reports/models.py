@@ -7,6 +7,7 @@ report's status and the version the user started from, in one transaction, and
 records who did it. A refused change raises a ``ReportRefused``.
 """
 
+import datetime
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -87,6 +88,9 @@ class QuarterReport(models.Model):
     """A unit's report for one quarter: the cumulative result and the narrative."""
 
     NARRATIVE_MAX_LENGTH = 20_000
+    # Draft saves by one person within this time of their previous one update that
+    # history row instead of adding one (``_record_draft_history``).
+    DRAFT_HISTORY_WINDOW = datetime.timedelta(minutes=10)
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -218,10 +222,36 @@ class QuarterReport(models.Model):
         # The version matched: every other field is as this object read it.
         self.version, self.result, self.narrative = version + 1, result, narrative
         self.updated_by, self.updated_at = by, now
-        self._history_user = by
-        QuarterReport.history.bulk_history_create(
-            [self], update=True, default_user=by, default_change_reason=None, default_date=now
+        self._record_draft_history(by, now)
+
+    def _record_draft_history(self, by, now) -> None:
+        """The draft's history row: a new one, or the latest one brought up to date when it
+        is ``by``'s own draft save of less than DRAFT_HISTORY_WINDOW ago (same status,
+        no reason given). An autosave every few seconds would otherwise add a row, the
+        whole narrative, per pause in typing; the history keeps who changed what, with
+        each person's text as it stood when they stopped for a while or someone else
+        (an auditor, a colleague, a submission) came in between."""
+        History = QuarterReport.history.model
+        latest = History.objects.filter(id=self.pk).order_by("-history_id").values("history_id")[:1]
+        brought_up_to_date = History.objects.filter(
+            history_id=Subquery(latest),
+            history_type="~",
+            history_user=by,
+            history_change_reason__isnull=True,
+            status=self.status,
+            history_date__gte=now - self.DRAFT_HISTORY_WINDOW,
+        ).update(
+            history_date=now,
+            result=self.result,
+            narrative=self.narrative,
+            version=self.version,
+            updated_by=by,
         )
+        if not brought_up_to_date:
+            self._history_user = by
+            QuarterReport.history.bulk_history_create(
+                [self], update=True, default_user=by, default_change_reason=None, default_date=now
+            )
 
     def _refuse_draft(self) -> None:
         """Why a draft save changed nothing: QuarterLocked, NotEditable or VersionConflict."""
