@@ -90,11 +90,11 @@ def test_page_queries_are_bounded(data, django_assert_num_queries, who, name, ar
 
 
 # An autosave, every 3 s for everyone typing at quarter end: the 4 every request
-# starts with, the indicator (which unit: the right to report), the quarter's report,
-# then in a savepoint (2: the test runs in a transaction; in production, the
-# transaction itself) the report's guarded UPDATE and the update of the typist's
+# starts with, the quarter's report with its indicator (whose unit decides the right
+# to report), then in a savepoint (2: the test runs in a transaction; in production,
+# the transaction itself) the report's guarded UPDATE and the update of the typist's
 # latest history row; + an INSERT when there is no such row to update.
-AUTOSAVE_QUERIES = 4 + 2 + 2 + 2
+AUTOSAVE_QUERIES = 4 + 1 + 2 + 2
 
 
 @pytest.mark.parametrize("scale", [1, 10])

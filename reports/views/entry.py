@@ -21,7 +21,7 @@ from reports import services
 from reports.access import visible_evidence
 from reports.forms import QuarterReportForm, report_initial
 from reports.models import EvidenceFile, QuarterReport, ReportRefused, VersionConflict
-from reports.selectors import by_quarter, entry_indicator
+from reports.selectors import autosave_report, by_quarter, entry_indicator
 
 # The entry form's fields a "not saved yet" page gives back: what the user typed and
 # the version they started from. Never anything else that was posted (a password,
@@ -172,12 +172,11 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     if not request.user.is_authenticated:
         return json_error("session", _("Your session has expired: sign in again to keep saving."), 401)
     check_quarter(quarter)
-    # Only what the save needs: the indicator (whose unit decides the right to report)
-    # and the quarter's report; the lock is checked by the save itself.
-    indicator = get_indicator_for_user(request.user, pk)
-    require(principal(request.user).reports_for(indicator))
-    report = QuarterReport.for_quarter(indicator, quarter)
-    form = QuarterReportForm(request.POST, indicator=indicator)
+    # Only what the save needs: the report and its indicator (whose unit decides the
+    # right to report); the lock is checked by the save itself.
+    report = autosave_report(request.user, pk, quarter)
+    require(principal(request.user).reports_for(report.indicator))
+    form = QuarterReportForm(request.POST, indicator=report.indicator)
     try:
         draft = form.draft(report if report.pk else None)
     except ValidationError as error:
