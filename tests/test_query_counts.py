@@ -98,7 +98,7 @@ AUTOSAVE_QUERIES = 4 + 1 + 2 + 2
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_autosave_queries_are_bounded(data, django_assert_num_queries, scale):
+def test_autosave_and_submit_queries_are_bounded(data, django_assert_num_queries, scale):
     world = data(scale)
     client = Client()
     client.force_login(world["staff"])
@@ -111,3 +111,13 @@ def test_autosave_queries_are_bounded(data, django_assert_num_queries, scale):
     with django_assert_num_queries(AUTOSAVE_QUERIES):
         response = client.post(url, {"narrative": "ร่าง ต่ออีก", "result": "2", "version": 2})
     assert response.json()["version"] == 3
+    # Submitting: the 4, the report with its indicator, then in three nested savepoints
+    # (6) the report again, the quarter's deadline (late or not), the version claimed,
+    # the report stored and its history row.
+    with django_assert_num_queries(4 + 1 + 6 + 5):
+        response = client.post(
+            reverse("quarter_report", args=[world["indicator"].pk, 3]),
+            {"narrative": "ฉบับส่ง", "result": "2", "version": 3, "submit": ""},
+        )
+    assert response.status_code == 302
+    assert QuarterReport.objects.get(indicator=world["indicator"], quarter=3).status == "submitted"

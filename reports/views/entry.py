@@ -137,28 +137,39 @@ def quarter_report(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
         expired = session_expired(request, pk, quarter)
         if expired is not None:
             return expired
-    indicator = reporting_indicator(request, pk, quarter)
-    context = quarter_context(indicator, quarter)
     if request.method != "POST":
+        indicator = reporting_indicator(request, pk, quarter)
+        context = quarter_context(indicator, quarter)
         form = QuarterReportForm(initial=report_initial(context["report"]), indicator=indicator)
         return render_entry(request, context, form)
+    # A save reads only the report and its indicator (the save checks the lock, the
+    # status and the version); what the page shows is read only when it is shown again.
+    check_quarter(quarter)
+    indicator = autosave_report(request.user, pk, quarter).indicator
+    require(principal(request.user).reports_for(indicator))
     submitting = "submit" in request.POST
     form = QuarterReportForm(request.POST, request.FILES, indicator=indicator, submitting=submitting)
+    if form.is_valid():
+        files = form.cleaned_data["evidence"]
+        try:
+            report = services.save_report(
+                indicator, quarter, request.user, **form.report_fields(), submit=submitting, files=files
+            )
+        except VersionConflict as conflict:
+            context = quarter_context(reporting_indicator(request, pk, quarter), quarter)
+            context |= {"mine": form.cleaned_data, "theirs": conflict.current, "form": form}
+            return render(request, "reports/conflict.html", context, status=409)
+        except ReportRefused:
+            pass
+        else:
+            messages.success(request, saved_message(report, quarter, submitting))
+            return redirect("quarter_report", pk=pk, quarter=quarter)
+    context = quarter_context(reporting_indicator(request, pk, quarter), quarter)
     if status := refusal(context, form):
         return render_entry(request, context, form, status=status)
-    files = form.cleaned_data["evidence"]
-    try:
-        report = services.save_report(
-            indicator, quarter, request.user, **form.report_fields(), submit=submitting, files=files
-        )
-    except VersionConflict as conflict:
-        context |= {"mine": form.cleaned_data, "theirs": conflict.current, "form": form}
-        return render(request, "reports/conflict.html", context, status=409)
-    except ReportRefused:
-        form.add_error(None, _("This report can no longer be changed."))
-        return render_entry(request, context, form, status=403)
-    messages.success(request, saved_message(report, quarter, submitting))
-    return redirect("quarter_report", pk=pk, quarter=quarter)
+    # Editable when read just now, yet refused a moment before (a lock, a submission).
+    form.add_error(None, _("This report can no longer be changed."))
+    return render_entry(request, context, form, status=403)
 
 
 def json_error(error: str, message: str, status: int) -> JsonResponse:
