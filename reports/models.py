@@ -7,6 +7,7 @@ report's status and the version the user started from, in one transaction, and
 records who did it. A refused change raises a ``ReportRefused``.
 """
 
+import datetime
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +89,9 @@ class QuarterReport(models.Model):
     """A unit's report for one quarter: the cumulative result and the narrative."""
 
     NARRATIVE_MAX_LENGTH = 20_000
+    # Draft saves by one person within this time of their previous one update that
+    # history row instead of adding one (``_record_draft_history``).
+    DRAFT_HISTORY_WINDOW = datetime.timedelta(minutes=10)
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -202,8 +206,73 @@ class QuarterReport(models.Model):
 
     @transaction.atomic
     def save_draft(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:
-        """Store the unit's result and narrative, the report staying a draft (or returned)."""
-        self._write_by_unit(by, result, narrative, version)
+        """Store the unit's result and narrative, the report staying a draft (or returned).
+
+        A stored report changes in one statement that is also the check: the version the
+        user started from, a status the unit may change and a quarter not locked are its
+        conditions (the autosave runs this every few seconds for every typist at deadline
+        time). Only when it changes nothing is the report read again, to say why."""
+        if self.pk is None:
+            self._write_by_unit(by, result, narrative, version)
+            return
+        now = timezone.now()
+        locked = FiscalQuarter.objects.filter(
+            fiscal_year__indicators=self.indicator_id, quarter=self.quarter, locked_at__isnull=False
+        )
+        claimed = (
+            QuarterReport.objects.filter(
+                pk=self.pk, version=version, status__in=(self.Status.DRAFT, self.Status.RETURNED)
+            )
+            .exclude(Exists(locked))
+            .update(version=version + 1, result=result, narrative=narrative, updated_by=by, updated_at=now)
+        )
+        if not claimed:
+            self._refuse_draft()
+        # The version matched: every other field is as this object read it.
+        self.version, self.result, self.narrative = version + 1, result, narrative
+        self.updated_by, self.updated_at = by, now
+        self._record_draft_history(by, now)
+
+    def _record_draft_history(self, by, now) -> None:
+        """The draft's history row: a new one, or the latest one brought up to date when it
+        is ``by``'s own draft save of less than DRAFT_HISTORY_WINDOW ago (same status,
+        no reason given). An autosave every few seconds would otherwise add a row, the
+        whole narrative, per pause in typing; the history keeps who changed what, with
+        each person's text as it stood when they stopped for a while or someone else
+        (an auditor, a colleague, a submission) came in between."""
+        History = QuarterReport.history.model
+        latest = History.objects.filter(id=self.pk).order_by("-history_id").values("history_id")[:1]
+        brought_up_to_date = History.objects.filter(
+            history_id=Subquery(latest),
+            history_type="~",
+            history_user=by,
+            history_change_reason__isnull=True,
+            status=self.status,
+            history_date__gte=now - self.DRAFT_HISTORY_WINDOW,
+        ).update(
+            history_date=now,
+            result=self.result,
+            narrative=self.narrative,
+            version=self.version,
+            updated_by=by,
+        )
+        if not brought_up_to_date:
+            self._history_user = by
+            QuarterReport.history.bulk_history_create(
+                [self], update=True, default_user=by, default_change_reason=None, default_date=now
+            )
+
+    def _refuse_draft(self) -> None:
+        """Why a draft save changed nothing: QuarterLocked, NotEditable or VersionConflict."""
+        period = self.fiscal_quarter()
+        if period is not None and period.is_locked:
+            raise QuarterLocked("locked")
+        current = QuarterReport.objects.filter(pk=self.pk).first()
+        if current is None:
+            raise VersionConflict(QuarterReport.for_quarter(self.indicator, self.quarter))
+        if not current.is_editable_by_unit:
+            raise NotEditable(current.status)
+        raise VersionConflict(current)
 
     @transaction.atomic
     def submit(self, *, by, result: Decimal | None, narrative: str, version: int) -> None:

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from indicators.access import get_indicator_for_user, visible_indicators
+from indicators.access import get_indicator_for_user, visible_indicators, visible_to
 from indicators.models import QUARTERS, FiscalQuarter, Indicator, OrgUnit, QuarterTarget
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
@@ -25,6 +25,19 @@ def entry_indicator(user, pk):
         Prefetch("fiscal_year__quarters", queryset=FiscalQuarter.objects.order_by("quarter")),
     )
     return get_indicator_for_user(user, pk, queryset)
+
+
+def autosave_report(user, pk: int, quarter: int) -> QuarterReport:
+    """The report of indicator ``pk``'s ``quarter`` with its indicator, for the autosave:
+    one query once the report exists, else the indicator and a new, unsaved report
+    (version 0). 404 for an indicator ``user`` may not see."""
+    reports = visible_to(
+        user, QuarterReport.objects.select_related("indicator__unit_of_measure"), "indicator__org_unit_id"
+    )
+    report = reports.filter(indicator_id=pk, quarter=quarter).first()
+    if report is None:
+        report = QuarterReport(indicator=get_indicator_for_user(user, pk), quarter=quarter, version=0)
+    return report
 
 
 def by_quarter(items):

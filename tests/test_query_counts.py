@@ -88,3 +88,37 @@ def test_page_queries_are_bounded(data, django_assert_num_queries, who, name, ar
     with django_assert_num_queries(queries):
         response = client.get(url)
     assert response.status_code == 200
+
+
+# An autosave, every 3 s for everyone typing at quarter end: the 4 every request
+# starts with, the quarter's report with its indicator (whose unit decides the right
+# to report), then in a savepoint (2: the test runs in a transaction; in production,
+# the transaction itself) the report's guarded UPDATE and the update of the typist's
+# latest history row; + an INSERT when there is no such row to update.
+AUTOSAVE_QUERIES = 4 + 1 + 2 + 2
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_autosave_and_submit_queries_are_bounded(data, django_assert_num_queries, scale):
+    world = data(scale)
+    client = Client()
+    client.force_login(world["staff"])
+    url = reverse("quarter_autosave", args=[world["indicator"].pk, 3])
+    # The first autosave creates the report (and refreshes the new session).
+    assert client.post(url, {"narrative": "ร่าง", "result": "1", "version": 0}).status_code == 200
+    with django_assert_num_queries(AUTOSAVE_QUERIES + 1):  # the creation's history row stays
+        response = client.post(url, {"narrative": "ร่าง ต่อ", "result": "2", "version": 1})
+    assert response.json()["version"] == 2
+    with django_assert_num_queries(AUTOSAVE_QUERIES):
+        response = client.post(url, {"narrative": "ร่าง ต่ออีก", "result": "2", "version": 2})
+    assert response.json()["version"] == 3
+    # Submitting: the 4, the report with its indicator, then in three nested savepoints
+    # (6) the report again, the quarter's deadline (late or not), the version claimed,
+    # the report stored and its history row.
+    with django_assert_num_queries(4 + 1 + 6 + 5):
+        response = client.post(
+            reverse("quarter_report", args=[world["indicator"].pk, 3]),
+            {"narrative": "ฉบับส่ง", "result": "2", "version": 3, "submit": ""},
+        )
+    assert response.status_code == 302
+    assert QuarterReport.objects.get(indicator=world["indicator"], quarter=3).status == "submitted"

@@ -22,7 +22,7 @@ from reports import services
 from reports.access import visible_evidence
 from reports.forms import QuarterReportForm, report_initial
 from reports.models import EvidenceFile, QuarterReport, ReportRefused, VersionConflict
-from reports.selectors import by_quarter, entry_indicator
+from reports.selectors import autosave_report, by_quarter, entry_indicator
 
 # The entry form's fields a "not saved yet" page gives back: what the user typed and
 # the version they started from. Never anything else that was posted (a password,
@@ -143,28 +143,39 @@ def quarter_report(request: HttpRequest, pk: int, quarter: int) -> HttpResponse:
         expired = session_expired(request, pk, quarter)
         if expired is not None:
             return expired
-    indicator = reporting_indicator(request, pk, quarter)
-    context = quarter_context(indicator, quarter)
     if request.method != "POST":
+        indicator = reporting_indicator(request, pk, quarter)
+        context = quarter_context(indicator, quarter)
         form = QuarterReportForm(initial=report_initial(context["report"]), indicator=indicator)
         return render_entry(request, context, form)
+    # A save reads only the report and its indicator (the save checks the lock, the
+    # status and the version); what the page shows is read only when it is shown again.
+    check_quarter(quarter)
+    indicator = autosave_report(request.user, pk, quarter).indicator
+    require(principal(request.user).reports_for(indicator))
     submitting = "submit" in request.POST
     form = QuarterReportForm(request.POST, request.FILES, indicator=indicator, submitting=submitting)
+    if form.is_valid():
+        files = form.cleaned_data["evidence"]
+        try:
+            report = services.save_report(
+                indicator, quarter, request.user, **form.report_fields(), submit=submitting, files=files
+            )
+        except VersionConflict as conflict:
+            context = quarter_context(reporting_indicator(request, pk, quarter), quarter)
+            context |= {"mine": form.cleaned_data, "theirs": conflict.current, "form": form}
+            return render(request, "reports/conflict.html", context, status=409)
+        except ReportRefused:
+            pass
+        else:
+            messages.success(request, saved_message(report, quarter, submitting))
+            return redirect("quarter_report", pk=pk, quarter=quarter)
+    context = quarter_context(reporting_indicator(request, pk, quarter), quarter)
     if status := refusal(context, form):
         return render_entry(request, context, form, status=status)
-    files = form.cleaned_data["evidence"]
-    try:
-        report = services.save_report(
-            indicator, quarter, request.user, **form.report_fields(), submit=submitting, files=files
-        )
-    except VersionConflict as conflict:
-        context |= {"mine": form.cleaned_data, "theirs": conflict.current, "form": form}
-        return render(request, "reports/conflict.html", context, status=409)
-    except ReportRefused:
-        form.add_error(None, _("This report can no longer be changed."))
-        return render_entry(request, context, form, status=403)
-    messages.success(request, saved_message(report, quarter, submitting))
-    return redirect("quarter_report", pk=pk, quarter=quarter)
+    # Editable when read just now, yet refused a moment before (a lock, a submission).
+    form.add_error(None, _("This report can no longer be changed."))
+    return render_entry(request, context, form, status=403)
 
 
 def json_error(error: str, message: str, status: int) -> JsonResponse:
@@ -177,23 +188,27 @@ def quarter_autosave(request: HttpRequest, pk: int, quarter: int) -> JsonRespons
     """Store the draft while the user types; answers JSON for static/js/autosave.js."""
     if not request.user.is_authenticated:
         return json_error("session", _("Your session has expired: sign in again to keep saving."), 401)
-    indicator = reporting_indicator(request, pk, quarter)
-    form = QuarterReportForm(request.POST, indicator=indicator)
+    check_quarter(quarter)
+    # Only what the save needs: the report and its indicator (whose unit decides the
+    # right to report); the lock is checked by the save itself.
+    report = autosave_report(request.user, pk, quarter)
+    require(principal(request.user).reports_for(report.indicator))
+    form = QuarterReportForm(request.POST, indicator=report.indicator)
     try:
-        draft = form.draft(by_quarter(indicator.reports.all()).get(quarter))
+        draft = form.draft(report if report.pk else None)
     except ValidationError as error:
         return json_error("invalid", error.messages[0], 400)
     try:
-        saved = services.save_report(indicator, quarter, request.user, **draft)
+        report.save_draft(by=request.user, **draft)
     except VersionConflict:
         message = _("Someone else saved this report meanwhile. Press Save to compare the texts.")
         return json_error("conflict", message, 409)
     except ReportRefused:
         return json_error("locked", _("This report can no longer be changed."), 403)
-    saved_at = timezone.localtime(saved.updated_at)
+    saved_at = timezone.localtime(report.updated_at)
     return JsonResponse(
         {
-            "version": saved.version,
+            "version": report.version,
             "saved_at": saved_at.isoformat(),
             "message": _("Draft saved at %(time)s") % {"time": f"{saved_at:%H:%M:%S}"},
         }

@@ -1,5 +1,6 @@
 """Quarter entry by unit staff: what they do, and what must never be lost."""
 
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 
@@ -75,6 +76,65 @@ def test_autosave_with_a_stale_version_does_not_overwrite(setup):
     response = as_user(setup["staff"]).post(url, {"narrative": "ของฉัน", "version": "0"})
     assert response.status_code == 409
     assert QuarterReport.objects.get(indicator=indicator, quarter=1).narrative == "บันทึกโดยคนอื่น"
+
+
+def test_autosaves_are_in_the_history_with_who_typed_them(setup):
+    indicator = setup["indicator"]
+    url = reverse("quarter_autosave", args=[indicator.pk, 1])
+    staff, colleague = as_user(setup["staff"]), as_user(setup["colleague"])
+    assert staff.post(url, {"narrative": "ร่างของสมชาย", "result": "7", "version": "0"}).status_code == 200
+    assert staff.post(url, {"narrative": "ร่างของสมชาย ต่อ", "result": "8", "version": "1"}).status_code == 200
+    assert colleague.post(url, {"narrative": "สมศรีแก้", "result": "8", "version": "2"}).status_code == 200
+    report = QuarterReport.objects.get(indicator=indicator, quarter=1)
+    assert (report.narrative, report.result, report.version, report.updated_by) == (
+        "สมศรีแก้",
+        8,
+        3,
+        setup["colleague"],
+    )
+    latest = report.history.order_by("-history_id")[0]
+    assert (latest.narrative, latest.version, latest.status, latest.history_user) == (
+        "สมศรีแก้",
+        3,
+        "draft",
+        setup["colleague"],
+    )
+    assert list(report.history.values_list("history_user__username", flat=True).order_by("history_id")) == [
+        "somchai",
+        "somchai",
+        "somsri",
+    ]
+
+
+def test_one_persons_autosaves_in_a_row_are_one_history_entry_until_ten_minutes_pass(setup):
+    indicator = setup["indicator"]
+    url = reverse("quarter_autosave", args=[indicator.pk, 1])
+    staff = as_user(setup["staff"])
+    for version, text in enumerate(["ร", "ร่า", "ร่าง", "ร่างที่หนึ่ง"]):
+        assert staff.post(url, {"narrative": text, "result": "1", "version": str(version)}).status_code == 200
+    report = QuarterReport.objects.get(indicator=indicator, quarter=1)
+    history = report.history.order_by("history_id")
+    # The first save created the report; the three that followed are one entry.
+    assert [(row.history_type, row.narrative, row.version) for row in history] == [
+        ("+", "ร", 1),
+        ("~", "ร่างที่หนึ่ง", 4),
+    ]
+    history.filter(version=4).update(history_date=timezone.now() - timedelta(minutes=11))
+    assert staff.post(url, {"narrative": "ร่างที่สอง", "result": "1", "version": "4"}).status_code == 200
+    assert [row.narrative for row in report.history.order_by("history_id")] == ["ร", "ร่างที่หนึ่ง", "ร่างที่สอง"]
+    # A colleague's save, then a submission, each begin an entry of their own.
+    colleague = as_user(setup["colleague"])
+    assert colleague.post(url, {"narrative": "สมศรีเติม", "result": "1", "version": "5"}).status_code == 200
+    assert staff.post(url, {"narrative": "สมชายอีก", "result": "1", "version": "6"}).status_code == 200
+    assert save(staff, indicator, version=7, submit=True, narrative="ฉบับส่ง", result="1").status_code == 302
+    assert [
+        (row.history_user.username, row.status, row.narrative)
+        for row in report.history.order_by("history_id")
+    ][3:] == [
+        ("somsri", "draft", "สมศรีเติม"),
+        ("somchai", "draft", "สมชายอีก"),
+        ("somchai", "submitted", "ฉบับส่ง"),
+    ]
 
 
 def test_autosave_after_the_session_expired_says_so(setup):

@@ -155,8 +155,22 @@ def test_a_report_deleted_while_it_is_saved_is_a_conflict_not_an_error(people, m
 
     monkeypatch.setattr(QuarterReport, "is_editable_by_unit", property(deleted_meanwhile))
     with pytest.raises(VersionConflict) as conflict:
-        services.save_report(indicator, 1, people["staff"], result=None, narrative="ของฉัน", version=3)
+        services.save_report(
+            indicator, 1, people["staff"], result=None, narrative="ของฉัน", version=3, submit=True
+        )
     assert conflict.value.current.pk is None and conflict.value.current.version == 0
+
+
+def test_a_report_deleted_before_its_draft_is_saved_is_a_conflict_not_an_error(people):
+    """A draft save is one guarded UPDATE: a report deleted after it was read changes nothing."""
+    indicator = people["indicator"]
+    make_report(indicator, 1, "10", "ข้อความเดิม", version=3)
+    report = QuarterReport.for_quarter(indicator, 1)
+    QuarterReport.objects.filter(pk=report.pk).delete()
+    with pytest.raises(VersionConflict) as conflict:
+        report.save_draft(by=people["staff"], result=None, narrative="ของฉัน", version=3)
+    assert conflict.value.current.pk is None and conflict.value.current.version == 0
+    assert not QuarterReport.objects.exists()
 
 
 def test_a_report_deleted_while_it_is_reviewed_is_refused_not_an_error(people):
