@@ -4,9 +4,10 @@ The portal's pages format dates with indicators.thai (``be_date``), but the admi
 goes through Django's date formats, whose ``Y`` is the Christian year: the admin
 showed "15 มกราคม 2027" beside "2570 Q1". While Thai is active, ``install()`` makes
 ``Y`` the BE year (every admin date display, the date hierarchy's months, filters),
-and the admin's date inputs show and accept day/month/BE year (a Christian year,
-which the calendar pop-up writes, is still read as one). Dates are stored as they
-were; English keeps Christian years.
+and the admin's date inputs show and accept day/month/BE year (a Christian year is
+still read as one; the calendar pop-up shows and writes BE years through
+static/admin/js/buddhist_era_calendar.js). Dates are stored as they were; English
+keeps Christian years.
 """
 
 import datetime
