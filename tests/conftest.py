@@ -5,7 +5,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.test.client import ClientMixin
 
-from indicators.models import Role
+from indicators.models import Role, UnitOfMeasure
 from tests.factories import as_user, make_unit, make_user
 
 # Two-factor sign-in and ``force_login``
@@ -60,20 +60,22 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def rows_the_migrations_add(request, django_db_blocker):
+def rows_the_migrations_add(request):
     """A transactional test (``transaction=True``, ``live_server``) ends by emptying every
-    table, the rows data migrations add included: the units of measure come back after it,
-    so that the tests after it see the database as migrated, in whatever order they run."""
-    yield
+    table, the rows data migrations add included: a test using the database starts with
+    the units of measure there, as after ``migrate``, in whatever order the tests run."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
-        "transactional_db",
-        "live_server",
-    } & set(request.fixturenames)
-    if transactional:
+    names = set(request.fixturenames)
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    if transactional or {"transactional_db", "live_server"} & names:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    if not UnitOfMeasure.objects.exists():
         fill = importlib.import_module("indicators.migrations.0009_fill_units_of_measure")
-        with django_db_blocker.unblock():
-            fill.fill_units_of_measure(apps, None)
+        fill.fill_units_of_measure(apps, None)
 
 
 # Shared people: staff of a unit and of another unit, an auditor, an executive and an
