@@ -5,6 +5,9 @@ The assembling worker holds a lease on the book, renewed between steps; if it di
 the lease runs out and the assembly is queued again for any worker (``recovery``). A
 worker that lost its lease drops its copy: only the lease holder saves the book."""
 
+import ctypes
+import ctypes.util
+import gc
 import io
 import logging
 import re
@@ -30,7 +33,8 @@ from indicators.people import display_name
 from reports import workers
 from reports.books.ordering import fail_book
 from reports.books.rendering import fingerprint
-from reports.books.stamping import printed_footer, stamp_pages
+from reports.books.stamping import BookStamps, printed_footer
+from reports.books.writing import BookWriter, OutlineEntry
 from reports.models import Book, SheetRender
 from reports.printing.render import html_to_pdf
 
@@ -39,6 +43,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # The lease is renewed between steps, and every so many sheets while they are merged.
 RENEW_EVERY_SHEETS = 100
+# Sheets put together by qpdf at a time (see merge_book): about 25 MB each part.
+SHEETS_PER_PART = 200
+# glibc's malloc_trim, where there is one (see release_memory).
+_libc_name = ctypes.util.find_library("c")
+LIBC = ctypes.CDLL(_libc_name) if _libc_name and hasattr(ctypes.CDLL(_libc_name), "malloc_trim") else None
 # Covers and contents already rendered, by content (see front_matter).
 FRONT_MATTER_DIR = "books/front"
 
@@ -185,6 +194,7 @@ def assemble_book_pdf(book: Book) -> str:
     entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
 
     front, front_pages, first_pages = front_matter(book, entries)
+    release_memory()  # the contents' layout, some 200 MB for a fiscal year
     renew_lease(book)
 
     with tempfile.TemporaryDirectory(prefix="kpi-book-") as workdir:
@@ -255,43 +265,75 @@ def merge_book(
     """Front matter and sheets in one PDF (written to ``output``) whose outline mirrors
     the contents, each page after the cover with the book's footer; returns its page count.
 
-    qpdf (pikepdf) copies pages without parsing their content: for a fiscal year's
-    book (2,450 sheets) it merges in seconds where pypdf took a minute. Sheets are
-    read through the storage API into temporary files one at a time, and the book is
-    written to a file: memory holds the page structures and the sheets' compressed
-    streams, not one open file per sheet (see ``append_sheet``).
+    qpdf (pikepdf) copies pages without parsing their content, but holds every object
+    of the PDF it writes until it is saved (about 400 MB for a fiscal year's 2,450
+    sheets). So it puts together a part of the book at a time (``SHEETS_PER_PART``
+    sheets, read through the storage API into temporary files one at a time, see
+    ``append_sheet``, and stamped with the book's footer), saved to a file; the
+    ``BookWriter`` copies each part into the book's file and forgets it.
     """
-    sources = []
+    total = front_pages + sum(render.page_count for render, _indicator in entries)
+    footer = printed_footer(timezone.localtime(), display_name(book.ordered_by))
+    stamps = BookStamps(footer, 2, total)  # every page but the cover
+    writer = BookWriter(output)
     try:
-        book_pdf = pikepdf.new()
-        sources.append(pikepdf.open(io.BytesIO(front)))
-        book_pdf.pages.extend(sources[-1].pages)
-        for number, (render, _indicator) in enumerate(entries, start=1):
-            append_sheet(book_pdf, spool(render, workdir))
-            if number % RENEW_EVERY_SHEETS == 0:
-                renew_lease(book)
-        footer = printed_footer(timezone.localtime(), display_name(book.ordered_by))
-        stamp_pages(book_pdf, 2, footer, keep_open=sources)  # every page but the cover
         renew_lease(book)
-        with book_pdf.open_outline() as outline:
-            contents = pikepdf.OutlineItem(_("Contents"), 1 if front_pages > 1 else 0)
-            outline.root.append(contents)
-            group_item, group = None, None
-            for (_render, indicator), first_page in zip(entries, first_pages, strict=True):
-                if (indicator.org_unit_id, indicator.fiscal_year_id) != group:
-                    group = (indicator.org_unit_id, indicator.fiscal_year_id)
-                    group_item = pikepdf.OutlineItem(
-                        group_label(indicator.org_unit, indicator.fiscal_year.year), first_page - 1
-                    )
-                    contents.children.append(group_item)
-                group_item.children.append(
-                    pikepdf.OutlineItem(f"{indicator.full_code} {indicator.name}", first_page - 1)
+        part_path = workdir / "part.pdf"
+        with pikepdf.new() as part, pikepdf.open(io.BytesIO(front)) as front_pdf:
+            part.pages.extend(front_pdf.pages)
+            stamp_part(part, stamps, 1)
+            part.save(part_path)
+        writer.add_pages(part_path)
+        page = front_pages + 1
+        for start in range(0, len(entries), SHEETS_PER_PART):
+            with pikepdf.new() as part:
+                for number, (render, _indicator) in enumerate(
+                    entries[start : start + SHEETS_PER_PART], start + 1
+                ):
+                    append_sheet(part, spool(render, workdir))
+                    if number % RENEW_EVERY_SHEETS == 0:
+                        renew_lease(book)
+                stamp_part(part, stamps, page)
+                page += len(part.pages)
+                part.save(part_path)
+            writer.add_pages(part_path)
+            release_memory()
+        renew_lease(book)
+        outline = [OutlineEntry(_("Contents"), 1 if front_pages > 1 else 0)]
+        group = None
+        for (_render, indicator), first_page in zip(entries, first_pages, strict=True):
+            if (indicator.org_unit_id, indicator.fiscal_year_id) != group:
+                group = (indicator.org_unit_id, indicator.fiscal_year_id)
+                outline[0].children.append(
+                    OutlineEntry(group_label(indicator.org_unit, indicator.fiscal_year.year), first_page - 1)
                 )
-        book_pdf.docinfo["/Title"] = book.title
-        book_pdf.docinfo["/Author"] = display_name(book.ordered_by)
-        book_pdf.save(output)
+            outline[0].children[-1].children.append(
+                OutlineEntry(f"{indicator.full_code} {indicator.name}", first_page - 1)
+            )
+        pages = len(writer.page_numbers)
+        if pages != total:  # the stamps were numbered from the sheets' page counts
+            raise RuntimeError(f"Book {book.pk}: {pages} pages written, {total} counted")
+        writer.close(outline, {"/Title": book.title, "/Author": display_name(book.ordered_by)})
         renew_lease(book)
-        return len(book_pdf.pages)
+        return pages
     finally:
-        for source in sources:
-            source.close()
+        writer.file.close()
+        stamps.close()
+
+
+def release_memory() -> None:
+    """Give the memory of what was freed back to the system, so that the next step's
+    peak does not stack on the last one's: Python keeps freed memory for reuse (and
+    WeasyPrint's layout leaves reference cycles for the collector), glibc's malloc keeps
+    freed pages until trimmed."""
+    gc.collect()
+    if LIBC is not None:
+        LIBC.malloc_trim(0)
+
+
+def stamp_part(part: pikepdf.Pdf, stamps: BookStamps, first_page: int) -> None:
+    """The book's footer over each page of ``part``, whose first page is the book's ``first_page``."""
+    for index, page in enumerate(part.pages):
+        number = first_page + index
+        if number >= stamps.numbers.start:
+            page.add_overlay(stamps.form(part, number))

@@ -81,49 +81,61 @@ def moved(run, y: Decimal):
     return result
 
 
-def stamp_pages(book_pdf: pikepdf.Pdf, first: int, footer: str, keep_open: list) -> None:
-    """Lay the book's footer and page numbers over its pages ``first``.. (numbered from
-    1). The render is appended to ``keep_open``: its fonts are copied when the book is saved."""
-    total = len(book_pdf.pages)
-    numbers = range(first, total + 1)
-    html = render_to_string(
-        STAMP_TEMPLATE,
-        {
-            "footer_left": footer,
-            "first_label": page_label(total, total),
-            "labels": [page_label(number, total) for number in numbers],
-        },
-    )
-    stamps = pikepdf.open(io.BytesIO(html_to_pdf(html)[0]))
-    keep_open.append(stamps)
-    footer_page, *number_pages = stamps.pages
-    transforms, state, runs = text_runs(footer_page)
-    # The footer's page number is the rightmost run: its baseline is every number's.
-    number_run = max(runs, key=lambda run: next(i.operands[4] for i in run if str(i.operator) == "Tm"))
-    footer_runs = [run for run in runs if run is not number_run]
-    y = baseline(number_run)
-    fonts, graphics = pikepdf.Dictionary(), pikepdf.Dictionary()
-    lines = []
-    for page in [footer_page, *number_pages]:
-        resources = page.obj.get("/Resources", pikepdf.Dictionary())
-        for name, font in resources.get("/Font", {}).items():
-            fonts[name] = font
-        for name, value in resources.get("/ExtGState", {}).items():
-            graphics[name] = value
-        if page is not footer_page:
-            _transforms, line_state, page_runs = text_runs(page)
-            state += line_state
-            lines += page_runs
-    assert len(lines) == len(numbers), (len(lines), len(numbers))
-    resources = stamps.make_indirect(pikepdf.Dictionary(Font=fonts, ExtGState=graphics))
-    head = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *transforms, *state]
-    for run in footer_runs:
-        head += run
-    for number, line in zip(numbers, lines, strict=True):
-        content = [*head, *moved(line, y), pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q"))]
-        form = pikepdf.Stream(stamps, pikepdf.unparse_content_stream(content))
+class BookStamps:
+    """The book's footer and page numbers, rendered once; ``form(pdf, number)`` is the
+    stamp of the page ``number`` as a form XObject of ``pdf``, sharing the render's fonts
+    (copied to ``pdf`` once). ``close`` after the last ``pdf`` it stamped was saved."""
+
+    def __init__(self, footer: str, first: int, total: int):
+        self.numbers = range(first, total + 1)
+        html = render_to_string(
+            STAMP_TEMPLATE,
+            {
+                "footer_left": footer,
+                "first_label": page_label(total, total),
+                "labels": [page_label(number, total) for number in self.numbers],
+            },
+        )
+        self.stamps = pikepdf.open(io.BytesIO(html_to_pdf(html)[0]))
+        footer_page, *number_pages = self.stamps.pages
+        transforms, state, runs = text_runs(footer_page)
+        # The footer's page number is the rightmost run: its baseline is every number's.
+        number_run = max(runs, key=lambda run: next(i.operands[4] for i in run if str(i.operator) == "Tm"))
+        footer_runs = [run for run in runs if run is not number_run]
+        self.y = baseline(number_run)
+        fonts, graphics = pikepdf.Dictionary(), pikepdf.Dictionary()
+        lines = []
+        for page in [footer_page, *number_pages]:
+            resources = page.obj.get("/Resources", pikepdf.Dictionary())
+            for name, font in resources.get("/Font", {}).items():
+                fonts[name] = font
+            for name, value in resources.get("/ExtGState", {}).items():
+                graphics[name] = value
+            if page is not footer_page:
+                _transforms, line_state, page_runs = text_runs(page)
+                state += line_state
+                lines += page_runs
+        assert len(lines) == len(self.numbers), (len(lines), len(self.numbers))
+        self.lines = lines
+        self.resources = self.stamps.make_indirect(pikepdf.Dictionary(Font=fonts, ExtGState=graphics))
+        self.bbox = footer_page.mediabox
+        self.head = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *transforms, *state]
+        for run in footer_runs:
+            self.head += run
+
+    def form(self, pdf: pikepdf.Pdf, number: int) -> pikepdf.Stream:
+        line = self.lines[number - self.numbers.start]
+        content = [
+            *self.head,
+            *moved(line, self.y),
+            pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
+        ]
+        form = pikepdf.Stream(pdf, pikepdf.unparse_content_stream(content))
         form.Type = pikepdf.Name.XObject
         form.Subtype = pikepdf.Name.Form
-        form.BBox = footer_page.mediabox
-        form.Resources = resources
-        book_pdf.pages[number - 1].add_overlay(form)
+        form.BBox = pikepdf.Array(list(self.bbox))
+        form.Resources = pdf.copy_foreign(self.resources)
+        return form
+
+    def close(self) -> None:
+        self.stamps.close()

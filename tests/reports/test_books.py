@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from html.parser import HTMLParser
 
+import pikepdf
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
@@ -627,3 +628,34 @@ def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, mo
         for book in (first, second)
     ]  # but for the stamped footer's print time
     assert contents[0] == contents[1] and registry["indicators"][5].full_code in "".join(contents[1])
+
+
+def test_a_book_put_together_in_parts_reads_as_one_put_together_at_once(registry, monkeypatch):
+    # A long sheet, so that the parts do not have the same number of pages.
+    long_one = registry["indicators"][1]
+    long_one.reports.filter(quarter=1).update(narrative="ผลการดำเนินงานไตรมาสแรกเป็นไปตามแผน " * 400)
+    whole = order(registry)
+    run_workers()
+    monkeypatch.setattr(assembly, "SHEETS_PER_PART", 2)  # 6 sheets: 3 parts, after the front matter
+    in_parts = order(registry)
+    run_workers()
+    whole.refresh_from_db()
+    in_parts.refresh_from_db()
+    assert in_parts.status == Book.Status.DONE, in_parts.error
+    assert in_parts.reused == 6  # the same sheets, only put together differently
+
+    def pages(book):
+        # Each page's text, the minute it was printed left out.
+        reader = PdfReader(book.file.path)
+        texts = [re.sub(r"\d\d:\d\d", "HH:MM", page.extract_text()) for page in reader.pages]
+        return texts, outline_titles(reader), reader.metadata.title, reader.metadata.author
+
+    texts, outline, title, author = pages(in_parts)
+    assert len(texts) == whole.page_count == in_parts.page_count
+    assert pages(whole) == (texts, outline, "สมุดทดสอบ", "ผู้บริหาร")
+    assert re.findall(r"หน้า \d+ จาก \d+", texts[-1]) == [f"หน้า {len(texts)} จาก {len(texts)}"]
+    assert [title for depth, title, _ in outline if depth == 2] == [
+        f"{i.full_code} {i.name}" for i in registry["indicators"]
+    ]
+    with pikepdf.open(in_parts.file.path) as pdf:
+        assert pdf.check_pdf_syntax() == []

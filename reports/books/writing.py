@@ -1,0 +1,213 @@
+"""Writing a book's PDF part by part, so that memory holds one part, not the book.
+
+qpdf (pikepdf) keeps every object of the PDF it writes in memory until it is saved:
+for a fiscal year's book some 145,000 objects and their streams, about 400 MB. The
+book is therefore put together in parts (a few hundred sheets each, by qpdf, saved to
+files), and this writer copies each part's pages, with every object they use, into the
+book's file as it goes: objects are renumbered and written at once, and only their
+offsets and the pages' numbers are kept. Then the page tree, the outline and the
+catalogue, which refer to the pages by number.
+
+Streams are copied as they are (their compressed bytes and filters): nothing is decoded
+or re-encoded, so the text layer is byte for byte the parts'.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pikepdf
+
+# What a page inherits from the page tree if it does not say it itself (PDF 32000, 7.7.3.4).
+INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+class BookWriter:
+    """A PDF written object by object: ``add_pages`` for each part, then ``close``."""
+
+    def __init__(self, path: Path):
+        self.file = path.open("wb")
+        self.file.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self.offsets = {}  # object number -> byte offset
+        self.next_number = 1
+        self.pages_number = self.reserve()
+        self.page_numbers = []  # the object number of each page, in order
+
+    def reserve(self) -> int:
+        number, self.next_number = self.next_number, self.next_number + 1
+        return number
+
+    def add_pages(self, path: Path) -> None:
+        """Copy every page of the PDF at ``path``, and all it uses, to the end of the book."""
+        with pikepdf.open(path) as part:
+            numbers, pending = {}, []
+
+            def ref(item) -> bytes:
+                key = item.objgen
+                if key not in numbers:
+                    numbers[key] = self.reserve()
+                    pending.append(item)
+                return b"%d 0 R" % numbers[key]
+
+            # A page is referred to by its number in the book (links, annotations).
+            book_numbers = []
+            for page in part.pages:
+                numbers[page.obj.objgen] = self.reserve()
+                book_numbers.append(numbers[page.obj.objgen])
+            for page, number in zip(part.pages, book_numbers, strict=True):
+                page_dict = dict(page.obj.items())
+                for key in INHERITED:
+                    if key not in page_dict:
+                        value = inherited(page.obj, key)
+                        if value is not None:
+                            page_dict[key] = value
+                page_dict["/Parent"] = PagesRef(self.pages_number)
+                self.page_numbers.append(number)
+                self.write_object(number, serialize_dict(page_dict, ref))
+                while pending:
+                    item = pending.pop()
+                    self.write_indirect(numbers[item.objgen], item, ref)
+
+    def write_indirect(self, number: int, item, ref) -> None:
+        if isinstance(item, pikepdf.Stream):
+            raw = item.read_raw_bytes()
+            stream_dict = dict(item.stream_dict.items())
+            stream_dict["/Length"] = len(raw)
+            self.offsets[number] = self.file.tell()
+            self.file.write(b"%d 0 obj\n" % number)
+            self.file.write(serialize_dict(stream_dict, ref))
+            self.file.write(b"\nstream\n")
+            self.file.write(raw)
+            self.file.write(b"\nendstream\nendobj\n")
+        else:
+            self.write_object(number, serialize(item, ref, top=True))
+
+    def write_object(self, number: int, body: bytes) -> None:
+        self.offsets[number] = self.file.tell()
+        self.file.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    def close(self, outline, info: dict) -> None:
+        """The page tree, the outline (``OutlineEntry`` roots, pages by index from 0),
+        the document's information (title, author), the catalogue, and the cross-reference."""
+        kids = b" ".join(b"%d 0 R" % number for number in self.page_numbers)
+        self.write_object(
+            self.pages_number, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self.page_numbers), kids)
+        )
+        catalog = b"<< /Type /Catalog /Pages %d 0 R" % self.pages_number
+        if outline:
+            catalog += b" /Outlines %d 0 R" % self.write_outline(outline)
+        catalog += b" >>"
+        catalog_number = self.reserve()
+        self.write_object(catalog_number, catalog)
+        info_number = self.reserve()
+        self.write_object(
+            info_number,
+            b"<< "
+            + b" ".join(
+                pikepdf.Name(key).unparse() + b" " + pikepdf.String(value).unparse()
+                for key, value in info.items()
+            )
+            + b" >>",
+        )
+        xref_at = self.file.tell()
+        self.file.write(b"xref\n0 %d\n0000000000 65535 f \n" % self.next_number)
+        for number in range(1, self.next_number):
+            self.file.write(b"%010d 00000 n \n" % self.offsets[number])
+        self.file.write(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (self.next_number, catalog_number, info_number, xref_at)
+        )
+        self.file.close()
+
+    def write_outline(self, roots) -> int:
+        root_number = self.reserve()
+        numbers = {id(entry): self.reserve() for entry in walk(roots)}
+
+        def write_level(entries, parent: int) -> int:
+            visible = 0
+            for index, entry in enumerate(entries):
+                parts = [
+                    b"/Title " + pikepdf.String(entry.title).unparse(),
+                    b"/Parent %d 0 R" % parent,
+                    b"/Dest [%d 0 R /Fit]" % self.page_numbers[entry.page],
+                ]
+                if index > 0:
+                    parts.append(b"/Prev %d 0 R" % numbers[id(entries[index - 1])])
+                if index + 1 < len(entries):
+                    parts.append(b"/Next %d 0 R" % numbers[id(entries[index + 1])])
+                if entry.children:
+                    count = write_level(entry.children, numbers[id(entry)])
+                    parts += [
+                        b"/First %d 0 R" % numbers[id(entry.children[0])],
+                        b"/Last %d 0 R" % numbers[id(entry.children[-1])],
+                        b"/Count %d" % count,
+                    ]
+                    visible += count
+                self.write_object(numbers[id(entry)], b"<< " + b" ".join(parts) + b" >>")
+                visible += 1
+            return visible
+
+        count = write_level(roots, root_number)
+        self.write_object(
+            root_number,
+            b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+            % (numbers[id(roots[0])], numbers[id(roots[-1])], count),
+        )
+        return root_number
+
+
+class OutlineEntry:
+    def __init__(self, title: str, page: int):
+        self.title, self.page, self.children = title, page, []
+
+
+def walk(entries):
+    for entry in entries:
+        yield entry
+        yield from walk(entry.children)
+
+
+class PagesRef:
+    """The book's page tree, in place of a part's /Parent."""
+
+    def __init__(self, number: int):
+        self.number = number
+
+
+def inherited(page, key):
+    node = page.get("/Parent")
+    while node is not None:
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+    return None
+
+
+def serialize_dict(items: dict, ref) -> bytes:
+    return (
+        b"<<"
+        + b"".join(
+            pikepdf.Name(key).unparse() + b" " + serialize(value, ref) + b"\n" for key, value in items.items()
+        )
+        + b">>"
+    )
+
+
+def serialize(value, ref, top: bool = False) -> bytes:
+    """A PDF value with references to other objects renumbered by ``ref``."""
+    if isinstance(value, PagesRef):
+        return b"%d 0 R" % value.number
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, Decimal):
+        return format(value, "f").encode()
+    if value is None:
+        return b"null"
+    if not top and value.is_indirect:
+        return ref(value)
+    if isinstance(value, pikepdf.Dictionary):
+        return serialize_dict(dict(value.items()), ref)
+    if isinstance(value, pikepdf.Array):
+        return b"[" + b" ".join(serialize(item, ref) for item in value) + b"]"
+    return value.unparse()
