@@ -9,7 +9,7 @@ time in Django composing bulk INSERTs value by value (``field_as_sql``,
 
 - the objects go in as multi-row ``INSERT ... RETURNING pk`` statements of the size
   Django itself would use (``bulk_batch_size``), their keys set as ``bulk_create`` does;
-- the historical rows are plain tuples written by one ``executemany``;
+- the historical rows are plain lists of values, written in multi-row INSERTs too;
 - a value goes to the database as it is when it already has the column's plain type
   (text for text columns, an integer for integer and key columns); any other value goes
   through the field's own ``get_db_prep_save``, as Django does.
@@ -39,6 +39,7 @@ INTEGER_TYPES = {
     "BooleanField",
 }
 DEFAULT_BATCH = 1000  # rows per INSERT where the database sets no lower limit (PostgreSQL)
+MAX_PARAMS = 65_535  # PostgreSQL's limit on one statement's parameters
 HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
 
 
@@ -91,7 +92,7 @@ def insert(model, objs: list, connection, batch_size=None) -> list:
     table, quote = opts.db_table, connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
-    size = max(min(batch_size or DEFAULT_BATCH, connection.ops.bulk_batch_size(fields, objs)), 1)
+    size = batch_rows(fields, objs, connection, batch_size)
     attnames = [field.attname for field in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
@@ -154,13 +155,29 @@ def insert_history(model, objs: list, connection, history_type: str, default_use
             getters.append(
                 lambda obj, convert=convert: convert(getattr(getattr(obj, "_history_user", user), "pk", None))
             )
+    size = batch_rows(fields, objs, connection, None)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    sql = (
-        f"INSERT INTO {quote(history._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[get(obj) for get in getters] for obj in objs])
+        # Multi-row statements, as Django's bulk_create: one statement per row (executemany)
+        # costs PostgreSQL a parse and plan each.
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([row_sql] * len(batch))}",
+                [get(obj) for obj in batch for get in getters],
+            )
+
+
+def batch_rows(fields, objs, connection, batch_size) -> int:
+    """Rows per INSERT: Django's limit for the database (SQLite: 999 values), at most
+    ``batch_size`` or 1,000, and within PostgreSQL's 65,535 parameters."""
+    size = min(
+        batch_size or DEFAULT_BATCH, connection.ops.bulk_batch_size(fields, objs), MAX_PARAMS // len(fields)
+    )
+    return max(size, 1)
 
 
 def bulk_create_with_history(
