@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators import audit
+from indicators.bulk import bulk_create_with_history, bulk_update_with_history
 from indicators.exchange.cells import (
     CONTROL_CHARACTER,
     CellError,

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext
-from openpyxl import load_workbook
 from openpyxl.packaging.manifest import Manifest
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, SHEET_MAIN_NS, WORKSHEET_TYPE
 from openpyxl.xml.functions import fromstring, iterparse
@@ -66,6 +67,35 @@ def read_xlsx(file) -> list[tuple[int, list]]:
         raise unreadable_workbook() from None
     finally:
         workbook.close()
+
+
+class UnmeasuredWorksheet(ReadOnlyWorksheet):
+    """A read-only worksheet that does not measure itself on opening: without a
+    <dimension> element (files saved by streaming writers, the export's among them)
+    openpyxl finds the size by parsing the whole sheet, a second full read that
+    ``read_sheet``, which never asks the size, does not need."""
+
+    def _get_size(self):
+        pass
+
+
+class SheetsReader(ExcelReader):
+    """``openpyxl.load_workbook(read_only=True)``, with its worksheets unmeasured.
+    Chart sheets are left out (``workbook.worksheets`` never lists them)."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = UnmeasuredWorksheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
+
+def load_workbook(file, read_only: bool = True, data_only: bool = True):
+    """``openpyxl.load_workbook`` (read-only), its worksheets unmeasured."""
+    reader = SheetsReader(file, read_only=read_only, data_only=data_only)
+    reader.read()
+    return reader.wb
 
 
 ROW_TAG, CELL_TAG, DATA_TAG = (f"{{{SHEET_MAIN_NS}}}{name}" for name in ("row", "c", "sheetData"))

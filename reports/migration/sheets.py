@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl.utils import get_column_letter
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators import audit, thai
+from indicators.bulk import bulk_create_with_history, bulk_update_with_history
 from indicators.exchange import load
 from indicators.exchange.cells import (
     CONTROL_CHARACTER,
