@@ -1,11 +1,8 @@
-import importlib
-
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from django.test.client import ClientMixin
 
-from indicators.models import Role, UnitOfMeasure
+from indicators.models import Role, standard_units_of_measure
 from tests.factories import as_user, make_unit, make_user
 
 # Two-factor sign-in and ``force_login``
@@ -73,9 +70,7 @@ def rows_the_migrations_add(request):
         request.getfixturevalue("db")
     else:
         return
-    if not UnitOfMeasure.objects.exists():
-        fill = importlib.import_module("indicators.migrations.0009_fill_units_of_measure")
-        fill.fill_units_of_measure(apps, None)
+    standard_units_of_measure()
 
 
 # Shared people: staff of a unit and of another unit, an auditor, an executive and an
