@@ -9,8 +9,8 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from indicators.exchange.columns import add_read_only_columns
+        from reports import figures_version, sheet_version
         from reports.export import RESULT_COLUMNS
-        from reports.figures_version import after_migrate
         from reports.migration.sheets import SHEET_COLUMNS
         from reports.printing.install import install
 
@@ -20,4 +20,8 @@ class ReportsConfig(AppConfig):
         # Thai text in PDFs (/ActualText, line breaks); refuses an untested WeasyPrint.
         install()
         # The triggers that keep the dashboard's cache key right, after every migrate.
-        post_migrate.connect(after_migrate, sender=self, dispatch_uid="reports.figures_version")
+        post_migrate.connect(
+            figures_version.after_migrate, sender=self, dispatch_uid="reports.figures_version"
+        )
+        # and the sheets' content keys (cached PDFs, books' reused sheets).
+        post_migrate.connect(sheet_version.after_migrate, sender=self, dispatch_uid="reports.sheet_version")

@@ -554,6 +554,9 @@ class SheetRender(models.Model):
         Indicator, on_delete=models.CASCADE, related_name="renders", verbose_name=_("indicator")
     )
     fingerprint = models.CharField(_("content fingerprint"), max_length=64)
+    # The content key (reports/sheet_version.py) under which this render was last found
+    # current: while the sheet's key is this, the render is reused without its HTML.
+    content_key = models.CharField(_("content key"), max_length=64, blank=True, db_index=True)
     file = models.FileField(_("file"), upload_to="sheets/%Y/%m/", max_length=200)
     page_count = models.PositiveSmallIntegerField(_("pages"))
     rendered_at = models.DateTimeField(_("rendered at"), auto_now_add=True)
@@ -809,6 +812,8 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
 class WorkerHeartbeat(models.Model):
     """A book worker's sign of life, written at every poll and task (reports.workers).
     The health check (/health/background/) reads it; a worker that stops cleanly
@@ -851,3 +856,19 @@ class FiguresVersion(models.Model):
     def current(cls) -> int | None:
         """The number, or None when the row is missing (nothing may be cached then)."""
         return cls.objects.filter(pk=1).values_list("version", flat=True).first()
+
+
+class SheetVersion(models.Model):
+    """A random token that database triggers replace whenever a sheet's content changes:
+    one row per indicator, and row 0 for the tables many sheets share
+    (reports/sheet_version.py). Sheets' PDFs are cached and reused under a key made of them.
+    No foreign key: a deleted indicator's triggers still write its row."""
+
+    indicator_id = models.BigIntegerField(_("indicator"), primary_key=True)
+    token = models.CharField(_("token"), max_length=32)
+
+    class Meta:
+        verbose_name = _("sheet version")
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.token}"

@@ -102,3 +102,10 @@ def sheet_for_user(user, pk: int) -> Sheet:
     """The sheet of indicator ``pk`` if ``user`` may read it, else 404."""
     queryset = visible_indicators(user, sheet_queryset()).select_related("annual_summary")
     return build_sheet(get_object_or_404(queryset, pk=pk))
+
+
+def indicator_for_user(user, pk: int) -> Indicator:
+    """Indicator ``pk`` (with its unit and year) if ``user`` may read its sheet, else 404:
+    one query, for what needs the access decision but not the sheet (its PDF)."""
+    queryset = visible_indicators(user, Indicator.objects.select_related("org_unit", "fiscal_year"))
+    return get_object_or_404(queryset, pk=pk)

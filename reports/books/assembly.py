@@ -32,11 +32,11 @@ from django.utils.translation import override
 from indicators.people import display_name
 from reports import workers
 from reports.books.ordering import fail_book
-from reports.books.rendering import fingerprint
 from reports.books.stamping import BookStamps, printed_footer
 from reports.books.writing import BookWriter, OutlineEntry
 from reports.models import Book, SheetRender
 from reports.printing.render import html_to_pdf
+from reports.sheet_version import fingerprint
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,8 @@
 """Rendering a chunk of a book's sheets, each reused while its content is unchanged."""
 
-import hashlib
 import logging
 import time
 from datetime import timedelta
-from functools import cache
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -21,9 +19,9 @@ from reports.books.ordering import fail_book
 from reports.books.queue import chunk_label, queue_assembly
 from reports.books.recovery import hand_back, recover_stalled_assemblies, recover_stalled_chunks
 from reports.models import Book, BookChunk, SheetRender
-from reports.printing import thai_breaks
 from reports.printing.render import html_to_pdf, sheet_html
 from reports.sheet import build_sheet, sheet_queryset
+from reports.sheet_version import content_keys, fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -33,21 +31,6 @@ MAX_ATTEMPTS = 3
 # attribute, not a threading.Event: a signal handler must not take a lock that the
 # code it interrupted may hold.
 worker_stop = SimpleNamespace(requested=False)
-
-
-@cache
-def assets_version() -> str:
-    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets, fonts, Thai line breaks."""
-    digest = hashlib.sha256(thai_breaks.version().encode())
-    static = settings.BASE_DIR / "static"
-    for path in sorted([*(static / "css").glob("*.css"), *(static / "fonts").glob("*.ttf")]):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def fingerprint(html: str) -> str:
-    return hashlib.sha256(assets_version().encode() + html.encode()).hexdigest()
 
 
 def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
@@ -73,17 +56,22 @@ def claim_chunk(chunk_id: int, worker: str) -> BookChunk | None:
     return BookChunk.objects.select_related("book").get(pk=chunk_id) if claimed else None
 
 
-def render_sheet(indicator, existing: dict) -> tuple[SheetRender, bool]:
-    """The sheet's PDF: the stored one if its content is unchanged, else a new render."""
+def render_sheet(indicator, existing: dict, content_key: str | None) -> tuple[SheetRender, bool]:
+    """The sheet's PDF: the stored one if its content is unchanged, else a new render.
+    Either way the render is marked current for ``content_key``."""
     # No print date, user or page numbers (the book stamps its own on every page at
     # assembly): the HTML, and its fingerprint, change only when the sheet's content does.
     html = sheet_html(build_sheet(indicator), page_numbers=False)
     key = fingerprint(html)
     render = existing.get((indicator.pk, key))
     if render is not None and render.file.storage.exists(render.file.name):
+        if content_key and render.content_key != content_key:
+            SheetRender.objects.filter(pk=render.pk).update(content_key=content_key)
         return render, True
     pdf, pages = html_to_pdf(html)
-    render = SheetRender(indicator=indicator, fingerprint=key, page_count=pages)
+    render = SheetRender(
+        indicator=indicator, fingerprint=key, content_key=content_key or "", page_count=pages
+    )
     render.file.save(
         f"{indicator.org_unit.code}-{indicator.code}-{key[:16]}.pdf", ContentFile(pdf), save=False
     )
@@ -148,12 +136,18 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
     """The chunk's sheets rendered (or reused), its lease renewed after each: the
     renders' ids and how many were reused. ChunkLeft when the worker is stopping (the
     chunk is handed back) or its lease was taken over."""
-    queryset = sheet_queryset().select_related("annual_summary").filter(pk__in=chunk.indicator_ids)
-    indicators = {indicator.pk: indicator for indicator in queryset}
-    existing = {
-        (render.indicator_id, render.fingerprint): render
-        for render in SheetRender.objects.filter(indicator_id__in=chunk.indicator_ids)
-    }
+    # Keys first, sheets after: content that changes in between gets a key of its own,
+    # so a render is never marked current for a key it does not show.
+    keys = content_keys(chunk.indicator_ids)
+    existing, current = {}, {}
+    for render in SheetRender.objects.filter(indicator_id__in=chunk.indicator_ids):
+        existing[(render.indicator_id, render.fingerprint)] = render
+        if render.content_key and render.content_key == keys.get(render.indicator_id):
+            current[render.indicator_id] = render
+    # Only the sheets without a current render are fetched and their HTML rendered.
+    queryset = sheet_queryset().select_related("annual_summary")
+    unknown = [pk for pk in chunk.indicator_ids if pk not in current]
+    indicators = {indicator.pk: indicator for indicator in queryset.filter(pk__in=unknown)} if unknown else {}
     render_ids, reused = [], 0
     for number, pk in enumerate(chunk.indicator_ids, start=1):
         if worker_stop.requested:
@@ -164,9 +158,13 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
                     number - 1,
                 )
             raise ChunkLeft("handed back")
-        indicator = indicators.get(pk)
-        if indicator is not None:  # an indicator deleted since the order is left out
-            render, was_reused = render_sheet(indicator, existing)
+        render = current.get(pk)
+        if render is not None and render.file.storage.exists(render.file.name):
+            render_ids.append(render.pk)
+            reused += 1
+        elif (indicator := indicators.get(pk) or refetch(queryset, pk)) is not None:
+            # (an indicator deleted since the order is left out)
+            render, was_reused = render_sheet(indicator, existing, keys.get(pk))
             render_ids.append(render.pk)
             reused += was_reused
         workers.beat(worker)
@@ -180,6 +178,11 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
         if not still_ours:
             raise lost_lease(label)
     return render_ids, reused
+
+
+def refetch(queryset, pk: int):
+    """A sheet whose current render lost its file: fetched now, or None if it was deleted."""
+    return queryset.filter(pk=pk).first()
 
 
 @transaction.atomic

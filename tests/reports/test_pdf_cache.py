@@ -121,7 +121,7 @@ def test_the_stamped_footer_is_where_a_full_render_puts_it(executive, seeded):
     printed_at = timezone.localtime()
     with override("th"):
         sheet = build_sheet(sheet_queryset().select_related("annual_summary").get(pk=seeded.pk))
-        stamped = sheet_pdf.sheet_pdf(sheet, printed_at, "ประเสริฐ บริหารดี")
+        stamped = sheet_pdf.sheet_pdf(sheet.indicator, printed_at, "ประเสริฐ บริหารดี")
         full, _pages = html_to_pdf(sheet_html(sheet, printed_at, "ประเสริฐ บริหารดี"))
     assert words_with_boxes(stamped) == words_with_boxes(full)
 
