@@ -11,6 +11,7 @@ from indicators.access import visible_indicators
 from indicators.models import QUARTERS, Indicator, QuarterTarget, StrategyNode, SupportingProject
 from reports.charts import Chart, build_chart
 from reports.models import AnnualSummary, AuditScore, QuarterReport
+from reports.sheet_version import with_tokens
 
 
 @dataclass
@@ -105,7 +106,8 @@ def sheet_for_user(user, pk: int) -> Sheet:
 
 
 def indicator_for_user(user, pk: int) -> Indicator:
-    """Indicator ``pk`` (with its unit and year) if ``user`` may read its sheet, else 404:
-    one query, for what needs the access decision but not the sheet (its PDF)."""
-    queryset = visible_indicators(user, Indicator.objects.select_related("org_unit", "fiscal_year"))
+    """Indicator ``pk`` (with its unit, year and content tokens) if ``user`` may read its
+    sheet, else 404: one query, for what needs the access decision but not the sheet (its PDF)."""
+    queryset = with_tokens(Indicator.objects.select_related("org_unit", "fiscal_year"))
+    queryset = visible_indicators(user, queryset)
     return get_object_or_404(queryset, pk=pk)

@@ -10,8 +10,8 @@ unit, so two units' sheets never share an entry.
 To find that entry without fetching the sheet and rendering its HTML, the cache also
 maps the sheet's content key (reports/sheet_version.py: tokens that database triggers
 replace on any change to what the sheet shows, the code that renders it and the
-language) to the fingerprint. A repeat print of an unchanged sheet is then one query
-for the key, two cache reads and the stamp. A changed sheet has a new key, so it is
+language) to the fingerprint. A repeat print of an unchanged sheet is then the access
+query (which reads the key's tokens too), two cache reads and the stamp. A changed sheet has a new key, so it is
 never served stale; a sheet whose key is unknown is fetched and fingerprinted.
 
 The cache is asked only for an indicator already fetched through the access rules
@@ -25,7 +25,7 @@ from django.core.cache import caches
 from reports.printing.footer import stamp
 from reports.printing.render import html_to_pdf, printed_footer, sheet_html
 from reports.sheet import build_sheet, sheet_queryset
-from reports.sheet_version import content_keys, fingerprint
+from reports.sheet_version import content_key, fingerprint
 
 CACHE = "pdf"
 logger = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ def body_pdf(indicator) -> bytes:
     ``indicator`` has been fetched through the access rules; its sheet is fetched only
     when the cache has no body for its content."""
     cache = caches[CACHE]
-    content_key = content_keys([indicator.pk]).get(indicator.pk)
-    if content_key is not None:
-        known = cache.get(f"sheet-key:{content_key}")
+    key = content_key(indicator)
+    if key is not None:
+        known = cache.get(f"sheet-key:{key}")
         pdf = cache.get(f"sheet-body:{known}") if known else None
         if pdf is not None:
             return pdf
@@ -56,8 +56,8 @@ def body_pdf(indicator) -> bytes:
     if pdf is None:
         pdf, _pages = html_to_pdf(html)
         _keep(cache, f"sheet-body:{body_key}", pdf)
-    if content_key is not None:
-        _keep(cache, f"sheet-key:{content_key}", body_key)
+    if key is not None:
+        _keep(cache, f"sheet-key:{key}", body_key)
     return pdf
 
 

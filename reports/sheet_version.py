@@ -30,6 +30,7 @@ from functools import cache
 from django.apps import apps
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language
 
 from reports.printing import thai_breaks
@@ -212,18 +213,39 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def _key(pk: int, token: str, shared: str) -> str:
+    return hashlib.sha256(f"{code_version()}:{get_language()}:{shared}:{pk}:{token}".encode()).hexdigest()
+
+
 def content_keys(indicator_ids) -> dict[int, str]:
     """The content key of each sheet that has one, in the active language: one query."""
     from reports.models import SheetVersion
 
     ids = list(indicator_ids)
-    tokens = dict(
-        SheetVersion.objects.filter(indicator_id__in=[SHARED, *ids]).values_list("indicator_id", "token")
-    )
+    rows = SheetVersion.objects.filter(indicator_id__in=[SHARED, *ids])
+    tokens = dict(rows.values_list("indicator_id", "token"))
     shared = tokens.get(SHARED)
     if shared is None:
         return {}
-    prefix = f"{code_version()}:{get_language()}:{shared}:"
-    return {
-        pk: hashlib.sha256(f"{prefix}{pk}:{tokens[pk]}".encode()).hexdigest() for pk in ids if pk in tokens
-    }
+    return {pk: _key(pk, tokens[pk], shared) for pk in ids if pk in tokens}
+
+
+def with_tokens(queryset):
+    """Indicators with their sheet's tokens read in the same query (``content_key``)."""
+    from reports.models import SheetVersion
+
+    tokens = SheetVersion.objects.values("token")
+    return queryset.annotate(
+        sheet_token=Subquery(tokens.filter(indicator_id=OuterRef("pk"))[:1]),
+        shared_sheet_token=Subquery(tokens.filter(indicator_id=SHARED)[:1]),
+    )
+
+
+def content_key(indicator) -> str | None:
+    """The content key of ``indicator``'s sheet, or None when it has none; from the tokens
+    read with it (``with_tokens``), else one query."""
+    if not hasattr(indicator, "sheet_token"):
+        return content_keys([indicator.pk]).get(indicator.pk)
+    if indicator.sheet_token is None or indicator.shared_sheet_token is None:
+        return None
+    return _key(indicator.pk, indicator.sheet_token, indicator.shared_sheet_token)
