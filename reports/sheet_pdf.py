@@ -11,8 +11,8 @@ To find that entry without fetching the sheet and rendering its HTML, the cache 
 maps the sheet's content key (reports/sheet_version.py: tokens that database triggers
 replace on any change to what the sheet shows, the code that renders it and the
 language) to the fingerprint. A repeat print of an unchanged sheet is then the access
-query (which reads the key's tokens too), two cache reads and the stamp. A changed sheet has a new key, so it is
-never served stale; a sheet whose key is unknown is fetched and fingerprinted.
+query (which reads the key's tokens too), two cache reads and the stamp. A changed sheet
+has a new key, so it is never served stale; a sheet whose key is unknown is fetched and fingerprinted.
 
 The cache is asked only for an indicator already fetched through the access rules
 (``visible_indicators``): a key is not a permission.

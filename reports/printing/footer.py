@@ -10,22 +10,34 @@ over each page of the body as one shared form XObject (pikepdf), and the PDF's a
 """
 
 import io
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pikepdf
 from django.template.loader import render_to_string
 
+from reports.printing.quick_footer import REFERENCE, quick_footer
 from reports.printing.render import html_to_pdf
 
 FOOTER_TEMPLATE = "reports/indicator_pdf_footer.html"
 
 
-@lru_cache(maxsize=256)
-def footer_pdf(footer_left: str) -> bytes:
+def weasyprint_footer(footer_left: str) -> bytes:
     """A one-page PDF with ``footer_left`` in the sheet's bottom-left margin box and
-    nothing else. Cached: a user printing again within the minute gets the same text."""
+    nothing else, rendered by WeasyPrint."""
     pdf, _pages = html_to_pdf(render_to_string(FOOTER_TEMPLATE, {"footer_left": footer_left}))
     return pdf
+
+
+@lru_cache(maxsize=256)
+def footer_pdf(footer_left: str) -> bytes:
+    """``weasyprint_footer``, drawn without WeasyPrint where it can be (quick_footer).
+    Cached: a user printing again within the minute gets the same text."""
+    return quick_footer(footer_left, reference_footer()) or weasyprint_footer(footer_left)
+
+
+@cache
+def reference_footer() -> bytes:
+    return weasyprint_footer(REFERENCE)
 
 
 def stamp(body: bytes, footer_left: str, author: str) -> bytes:

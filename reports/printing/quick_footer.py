@@ -1,0 +1,200 @@
+"""A print's footer ("พิมพ์เมื่อ … โดย …") drawn in about a millisecond instead of a
+WeasyPrint render (some 10 ms, more than the rest of a repeat print).
+
+The footer is one line of text in one font at one place, so it does not need a layout
+engine: WeasyPrint renders a reference footer once per process, and each new footer is
+that page with its line of text replaced:
+
+- the text is shaped by HarfBuzz (uharfbuzz), the shaper Pango itself uses under
+  WeasyPrint, with the same font file, split into runs by script as Pango does, so the
+  glyphs and their positions are WeasyPrint's;
+- the glyphs are written as WeasyPrint writes them (draw/text.py: a TJ array with the
+  same adjustments for offsets and advances), in the reference's place, size and colour;
+- the font is subset to those glyphs (HarfBuzz's subsetter, glyph ids kept, as WeasyPrint
+  does), with their widths and a ToUnicode map; the line keeps its /ActualText.
+
+Text too wide for one line, or a character the font lacks, goes to WeasyPrint
+(``None`` here): the footer then wraps or falls back as a full render would.
+Tests compare every word's box and the extracted text with WeasyPrint's.
+"""
+
+import hashlib
+import io
+import re
+import string
+import unicodedata
+from functools import cache
+
+import pikepdf
+import uharfbuzz as hb
+from django.conf import settings
+
+FONT_FILE = "fonts/SarabunKPI-Regular.ttf"
+# The reference footer: any text in the font; its line is replaced.
+REFERENCE = "พิมพ์เมื่อ 1 มกราคม 2569 00:00 โดย ผู้ใช้"
+# Wider than this (in ems of the footer's font) goes to WeasyPrint, which wraps it: the
+# bottom-left margin box is 70% of the 177 mm between the page's margins (about 41 ems at
+# 8.5 pt); the limit leaves a margin for rounding.
+MAX_EMS = 38
+TEXT_OBJECT = re.compile(rb"/Span\s*<<\s*/ActualText\s*<[0-9a-fA-F]*>\s*>>\s*BDC(.*?)EMC", re.S)
+SHOW = re.compile(r"\[[^\]]*\]\s*TJ")
+THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+@cache
+def _font() -> tuple[hb.Face, hb.Font, bytes]:
+    data = (settings.BASE_DIR / "static" / FONT_FILE).read_bytes()
+    face = hb.Face(data)
+    return face, hb.Font(face), data
+
+
+def _script(character: str) -> str | None:
+    """Thai, Latin, or None for characters every script shares (spaces, digits, marks)."""
+    if "\u0e00" <= character <= "\u0e7f":
+        return "Thai"
+    if unicodedata.category(character).startswith("L"):
+        return "Latn"
+    return None
+
+
+def _runs(text: str) -> list[tuple[int, str, str]]:
+    """(start, text, script) runs: shared characters join the run before them (the first
+    ones the run after), as Pango itemizes."""
+    scripts = [_script(character) for character in text]
+    current = next((script for script in scripts if script), "Latn")
+    runs: list[tuple[int, str, str]] = []
+    for index, (character, script) in enumerate(zip(text, scripts, strict=True)):
+        script = script or current
+        if runs and runs[-1][2] == script:
+            start, run_text, _ = runs[-1]
+            runs[-1] = (start, run_text + character, script)
+        else:
+            runs.append((index, character, script))
+        current = script
+    return runs
+
+
+def _shape(text: str):
+    """[(glyph id, x advance, x offset, y offset, its text)] in font units."""
+    _face, font, _data = _font()
+    glyphs = []
+    for _start, run_text, script in _runs(text):
+        buffer = hb.Buffer()
+        # Code points, not UTF-8: clusters are then indices into the text.
+        buffer.add_codepoints([ord(character) for character in run_text])
+        buffer.script, buffer.language, buffer.direction = script, "th", "ltr"
+        # As Pango shapes: a cluster per character, so that a mark maps to its own letter.
+        buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+        hb.shape(font, buffer)
+        infos, positions = buffer.glyph_infos, buffer.glyph_positions
+        for index, (info, position) in enumerate(zip(infos, positions, strict=True)):
+            end = infos[index + 1].cluster if index + 1 < len(infos) else len(run_text)
+            piece = run_text[info.cluster : end] if end > info.cluster else ""
+            glyphs.append((info.codepoint, position.x_advance, position.x_offset, position.y_offset, piece))
+    return glyphs
+
+
+def _show_text(glyphs, widths: dict[int, int], upem: int, font_size: float) -> str:
+    """The TJ and Ts operators WeasyPrint writes for these glyphs (draw_first_line), with
+    its numbers: Pango's positions are whole 1/1024 pt of the font size (``font_size``,
+    the Tf of the reference); each glyph's x offset moves it, a y offset raises it (Ts),
+    and the difference between the font's advance and the shaped one follows it."""
+
+    def pango(units: int) -> int:
+        return round(units / upem * font_size * 1024)
+
+    shown, parts = [], "<"
+    for glyph, advance, x_offset, y_offset, _piece in glyphs:
+        offset = pango(x_offset) / font_size
+        if y_offset:
+            parts = parts[:-1] if parts.endswith("<") else parts + ">"
+            if parts:
+                shown.append(f"[{parts}] TJ")
+            shown.append(f"{pango(y_offset) / 1000} Ts")
+            shown.append(f"[{-offset if offset else ''}<{glyph:04x}>] TJ")
+            shown.append("0 Ts")
+            parts = "<"
+        else:
+            if offset:
+                parts += f">{-offset}<"
+            parts += f"{glyph:04x}"
+        kerning = widths[glyph] + offset - pango(advance) * 1000 / 1024 / font_size
+        if kerning:
+            parts += f">{int(kerning)}<"
+    parts = parts[:-1] if parts.endswith("<") else parts + ">"
+    if parts:
+        shown.append(f"[{parts}] TJ")
+    return "\n".join(shown)
+
+
+def _to_unicode(mapping: dict[int, str]) -> bytes:
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <ffff>",
+        "endcodespacerange",
+        f"{len(mapping)} beginbfchar",
+    ]
+    for glyph, text in sorted(mapping.items()):
+        lines.append(f"<{glyph:04x}> <{text.encode('utf-16-be').hex()}>")
+    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode()
+
+
+def quick_footer(text: str, reference: bytes) -> bytes | None:
+    """The one-page footer PDF of ``text``, as WeasyPrint renders it, made from
+    ``reference``, WeasyPrint's footer PDF of ``REFERENCE``; None when only WeasyPrint can
+    (too wide for one line, a character the font lacks, no text)."""
+    if not text.strip() or any(unicodedata.category(character) == "Cc" for character in text):
+        return None
+    face, font, data = _font()
+    upem = face.upem
+    glyphs = _shape(text)
+    if (
+        any(glyph == 0 for glyph, *_ in glyphs)
+        or sum(advance for _glyph, advance, *_ in glyphs) > MAX_EMS * upem
+    ):
+        return None  # a character the font lacks, or too wide for one line
+    widths = {glyph: round(font.get_glyph_h_advance(glyph) * 1000 / upem) for glyph, *_ in glyphs}
+    mapping: dict[int, str] = {}
+    for glyph, _advance, _x, _y, piece in glyphs:
+        mapping.setdefault(glyph, piece)  # "" too, as WeasyPrint: a glyph that adds no text
+
+    with pikepdf.open(io.BytesIO(reference)) as document:
+        page = document.pages[0]
+        (type0,) = page.Resources.Font.values()
+        content = page.Contents.read_bytes()
+        found = TEXT_OBJECT.search(content)
+        if found is None or len(SHOW.findall(found.group(1).decode("latin-1"))) != 1:
+            return None  # not the reference drawn as expected: let WeasyPrint draw it
+        drawn = found.group(1).decode("latin-1")
+        font_size = float(re.search(r"/\S+\s+([\d.]+)\s+Tf", drawn).group(1))
+        shown = _show_text(glyphs, widths, upem, font_size)
+        line = SHOW.sub(lambda _match: shown, drawn, count=1)
+        if THAI.search(text):  # as actual_text.py wraps WeasyPrint's lines of Thai
+            line = f"/Span <</ActualText <feff{text.encode('utf-16-be').hex()}>>> BDC{line}EMC"
+        page.Contents.write(content[: found.start()] + line.encode("latin-1") + content[found.end() :])
+
+        subset_input = hb.SubsetInput()
+        subset_input.glyph_set.update(sorted({0, *widths}))
+        subset_input.flags = hb.SubsetFlags.RETAIN_GIDS
+        subset = hb.subset(face, subset_input).blob.data
+        tag = "".join(string.ascii_uppercase[b % 26] for b in hashlib.sha256(subset).digest()[:6])
+        base_font = pikepdf.Name(f"/{tag}+Sarabun-KPI")
+        cid_font = type0.DescendantFonts[0]
+        descriptor = cid_font.FontDescriptor
+        descriptor.FontFile2 = pikepdf.Stream(document, subset)
+        descriptor.FontFile2.Length1 = len(subset)
+        descriptor.FontName = type0.BaseFont = cid_font.BaseFont = base_font
+        cid_font.W = pikepdf.Array(
+            [item for glyph in sorted(widths) for item in (glyph, pikepdf.Array([widths[glyph]]))]
+        )
+        type0.ToUnicode = pikepdf.Stream(document, _to_unicode(mapping))
+        output = io.BytesIO()
+        document.save(output, compress_streams=True)
+    return output.getvalue()
