@@ -12,7 +12,7 @@ Streams are copied as they are (their compressed bytes and filters): nothing is 
 or re-encoded, so the text layer is byte for byte the parts'.
 """
 
-from decimal import Decimal
+import re
 from pathlib import Path
 
 import pikepdf
@@ -41,12 +41,11 @@ class BookWriter:
         with pikepdf.open(path) as part:
             numbers, pending = {}, []
 
-            def ref(item) -> bytes:
-                key = item.objgen
-                if key not in numbers:
-                    numbers[key] = self.reserve()
-                    pending.append(item)
-                return b"%d 0 R" % numbers[key]
+            def ref(objgen) -> bytes:
+                if objgen not in numbers:
+                    numbers[objgen] = self.reserve()
+                    pending.append(objgen)
+                return b"%d 0 R" % numbers[objgen]
 
             # A page is referred to by its number in the book (links, annotations).
             book_numbers = []
@@ -54,32 +53,33 @@ class BookWriter:
                 numbers[page.obj.objgen] = self.reserve()
                 book_numbers.append(numbers[page.obj.objgen])
             for page, number in zip(part.pages, book_numbers, strict=True):
-                page_dict = dict(page.obj.items())
+                page_dict = pikepdf.Dictionary(page.obj)  # a direct copy, its values as they are
                 for key in INHERITED:
                     if key not in page_dict:
                         value = inherited(page.obj, key)
                         if value is not None:
                             page_dict[key] = value
-                page_dict["/Parent"] = PagesRef(self.pages_number)
+                del page_dict["/Parent"]
                 self.page_numbers.append(number)
-                self.write_object(number, serialize_dict(page_dict, ref))
+                body = renumbered(page_dict.unparse(), ref)
+                self.write_object(number, body[:-2] + b"/Parent %d 0 R >>" % self.pages_number)
                 while pending:
-                    item = pending.pop()
-                    self.write_indirect(numbers[item.objgen], item, ref)
+                    objgen = pending.pop()
+                    self.write_indirect(numbers[objgen], part.get_object(objgen), ref)
 
     def write_indirect(self, number: int, item, ref) -> None:
         if isinstance(item, pikepdf.Stream):
             raw = item.read_raw_bytes()
-            stream_dict = dict(item.stream_dict.items())
-            stream_dict["/Length"] = len(raw)
+            stream_dict = pikepdf.Dictionary(item.stream_dict)
+            stream_dict.Length = len(raw)
             self.offsets[number] = self.file.tell()
             self.file.write(b"%d 0 obj\n" % number)
-            self.file.write(serialize_dict(stream_dict, ref))
+            self.file.write(renumbered(stream_dict.unparse(), ref))
             self.file.write(b"\nstream\n")
             self.file.write(raw)
             self.file.write(b"\nendstream\nendobj\n")
         else:
-            self.write_object(number, serialize(item, ref, top=True))
+            self.write_object(number, renumbered(item.unparse(resolved=True), ref))
 
     def write_object(self, number: int, body: bytes) -> None:
         self.offsets[number] = self.file.tell()
@@ -166,13 +166,6 @@ def walk(entries):
         yield from walk(entry.children)
 
 
-class PagesRef:
-    """The book's page tree, in place of a part's /Parent."""
-
-    def __init__(self, number: int):
-        self.number = number
-
-
 def inherited(page, key):
     node = page.get("/Parent")
     while node is not None:
@@ -182,32 +175,18 @@ def inherited(page, key):
     return None
 
 
-def serialize_dict(items: dict, ref) -> bytes:
-    return (
-        b"<<"
-        + b"".join(
-            pikepdf.Name(key).unparse() + b" " + serialize(value, ref) + b"\n" for key, value in items.items()
-        )
-        + b">>"
-    )
+# A string (QPDF escapes the parentheses inside one) or an indirect reference "12 0 R".
+STRING_OR_REFERENCE = re.compile(rb"\((?:\\.|[^\\)])*\)|(?<![^\s\[])(\d+) (\d+) R")
 
 
-def serialize(value, ref, top: bool = False) -> bytes:
-    """A PDF value with references to other objects renumbered by ``ref``."""
-    if isinstance(value, PagesRef):
-        return b"%d 0 R" % value.number
-    if isinstance(value, bool):
-        return b"true" if value else b"false"
-    if isinstance(value, int):
-        return b"%d" % value
-    if isinstance(value, Decimal):
-        return format(value, "f").encode()
-    if value is None:
-        return b"null"
-    if not top and value.is_indirect:
-        return ref(value)
-    if isinstance(value, pikepdf.Dictionary):
-        return serialize_dict(dict(value.items()), ref)
-    if isinstance(value, pikepdf.Array):
-        return b"[" + b" ".join(serialize(item, ref) for item in value) + b"]"
-    return value.unparse()
+def renumbered(unparsed: bytes, ref) -> bytes:
+    """A PDF value as QPDF writes it (``unparse``) with each reference to another object
+    renumbered by ``ref`` (given the object's (number, generation)); strings are left as
+    they are, whatever they contain."""
+
+    def replace(match):
+        if match.group(1) is None:
+            return match.group(0)
+        return ref((int(match.group(1)), int(match.group(2))))
+
+    return STRING_OR_REFERENCE.sub(replace, unparsed)
