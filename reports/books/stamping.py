@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from indicators import thai
+from reports.printing.quick_footer import Line, use_font
 from reports.printing.render import html_to_pdf
 
 STAMP_TEMPLATE = "reports/book_stamp.html"
@@ -86,14 +87,21 @@ class BookStamps:
     stamp of the page ``number`` as a form XObject of ``pdf``, sharing the render's fonts
     (copied to ``pdf`` once). ``close`` after the last ``pdf`` it stamped was saved."""
 
-    def __init__(self, footer: str, first: int, total: int):
+    def __init__(self, footer: str, first: int, total: int, quick: bool = True):
         self.numbers = range(first, total + 1)
+        # The page numbers are drawn from HarfBuzz's shaping (printing/quick_footer.py) in
+        # the place and font of the footer page's own number, as WeasyPrint would draw them;
+        # WeasyPrint lays them out only if a character is missing from the font.
+        footer_line = Line(footer)
+        self.labels = [Line(page_label(number, total)) for number in self.numbers]
+        last = Line(page_label(total, total))
+        quick = quick and all(line.drawable for line in [footer_line, last, *self.labels])
         html = render_to_string(
             STAMP_TEMPLATE,
             {
                 "footer_left": footer,
                 "first_label": page_label(total, total),
-                "labels": [page_label(number, total) for number in self.numbers],
+                "labels": [] if quick else [page_label(number, total) for number in self.numbers],
             },
         )
         self.stamps = pikepdf.open(io.BytesIO(html_to_pdf(html)[0]))
@@ -115,22 +123,48 @@ class BookStamps:
                 _transforms, line_state, page_runs = text_runs(page)
                 state += line_state
                 lines += page_runs
-        assert len(lines) == len(self.numbers), (len(lines), len(self.numbers))
+        if quick:
+            self.number_run = number_run
+            font_name, font_size = next(i.operands for i in number_run if str(i.operator) == "Tf")
+            self.font_size = float(font_size)
+            tm = next(i.operands for i in number_run if str(i.operator) == "Tm")
+            self.right = float(tm[4]) + last.width(self.font_size)  # the numbers are right-aligned
+            use_font(self.stamps, fonts[str(font_name)], [footer_line, last, *self.labels])
+        else:
+            self.number_run = None
+            assert len(lines) == len(self.numbers), (len(lines), len(self.numbers))
         self.lines = lines
         self.resources = self.stamps.make_indirect(pikepdf.Dictionary(Font=fonts, ExtGState=graphics))
         self.bbox = footer_page.mediabox
-        self.head = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *transforms, *state]
+        head = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *transforms, *state]
         for run in footer_runs:
-            self.head += run
+            head += run
+        self.head = pikepdf.unparse_content_stream(head)
+
+    def number(self, number: int) -> bytes:
+        """The operators that draw the page number ``number`` on the footer's baseline."""
+        if self.number_run is None:
+            return pikepdf.unparse_content_stream(moved(self.lines[number - self.numbers.start], self.y))
+        line = self.labels[number - self.numbers.start]
+        operators, shown = [], False
+        for instruction in self.number_run:
+            operator = str(instruction.operator)
+            if operator in ("BDC", "BMC", "EMC"):
+                continue  # line.marked() gives the line its own /ActualText
+            if operator == "Tm":
+                a, b, c, d, _e, _f = instruction.operands
+                x = self.right - line.width(self.font_size)
+                operators.append(f"{a} {b} {c} {d} {x} {self.y} Tm")
+            elif operator in ("TJ", "Tj", "Ts", "'", '"'):
+                if not shown:
+                    operators.append(line.show_text(self.font_size))
+                    shown = True
+            else:
+                operators.append(pikepdf.unparse_content_stream([instruction]).decode("latin-1"))
+        return line.marked("\n".join(operators)).encode("latin-1")
 
     def form(self, pdf: pikepdf.Pdf, number: int) -> pikepdf.Stream:
-        line = self.lines[number - self.numbers.start]
-        content = [
-            *self.head,
-            *moved(line, self.y),
-            pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
-        ]
-        form = pikepdf.Stream(pdf, pikepdf.unparse_content_stream(content))
+        form = pikepdf.Stream(pdf, self.head + b"\n" + self.number(number) + b"\nQ")
         form.Type = pikepdf.Name.XObject
         form.Subtype = pikepdf.Name.Form
         form.BBox = pikepdf.Array(list(self.bbox))

@@ -146,25 +146,84 @@ def _to_unicode(mapping: dict[int, str]) -> bytes:
     return "\n".join(lines).encode()
 
 
+class Line:
+    """A line of text shaped as WeasyPrint would draw it in the footer's font: its glyphs,
+    their widths and text (for the font's W and ToUnicode), and its width."""
+
+    def __init__(self, text: str):
+        face, font, _data = _font()
+        self.text, self.upem = text, face.upem
+        self.glyphs = _shape(text)
+        self.widths = {
+            glyph: round(font.get_glyph_h_advance(glyph) * 1000 / self.upem) for glyph, *_ in self.glyphs
+        }
+        self.mapping: dict[int, str] = {}
+        for glyph, _advance, _x, _y, piece in self.glyphs:
+            self.mapping.setdefault(glyph, piece)  # "" too, as WeasyPrint: a glyph that adds no text
+
+    @property
+    def drawable(self) -> bool:
+        """Whether the font has every character (else WeasyPrint falls back to another font)."""
+        return (
+            bool(self.text.strip())
+            and all(glyph != 0 for glyph, *_ in self.glyphs)
+            and not any(unicodedata.category(character) == "Cc" for character in self.text)
+        )
+
+    def ems(self) -> float:
+        return sum(advance for _glyph, advance, *_ in self.glyphs) / self.upem
+
+    def width(self, font_size: float) -> float:
+        """The width WeasyPrint lays out, in the units of ``font_size`` (Pango's positions
+        are whole 1/1024ths)."""
+        return sum(round(advance / self.upem * font_size * 1024) for _g, advance, *_ in self.glyphs) / 1024
+
+    def show_text(self, font_size: float) -> str:
+        return _show_text(self.glyphs, self.widths, self.upem, font_size)
+
+    def marked(self, operators: str) -> str:
+        """``operators`` inside a /Span with the line's /ActualText when it is Thai, as
+        actual_text.py wraps WeasyPrint's lines."""
+        if THAI.search(self.text):
+            return f"/Span <</ActualText <feff{self.text.encode('utf-16-be').hex()}>>> BDC {operators} EMC"
+        return operators
+
+
+def use_font(document: pikepdf.Pdf, type0: pikepdf.Dictionary, lines) -> None:
+    """Make ``type0`` (a WeasyPrint subset of the footer's font) a subset with the glyphs of
+    ``lines``, their widths and their text: HarfBuzz's subsetter, glyph ids kept, as
+    WeasyPrint does."""
+    face, _font_object, _data = _font()
+    widths: dict[int, int] = {}
+    mapping: dict[int, str] = {}
+    for line in lines:
+        widths.update(line.widths)
+        for glyph, text in line.mapping.items():
+            mapping.setdefault(glyph, text)
+    subset_input = hb.SubsetInput()
+    subset_input.glyph_set.update(sorted({0, *widths}))
+    subset_input.flags = hb.SubsetFlags.RETAIN_GIDS
+    subset = hb.subset(face, subset_input).blob.data
+    tag = "".join(string.ascii_uppercase[b % 26] for b in hashlib.sha256(subset).digest()[:6])
+    base_font = pikepdf.Name(f"/{tag}+Sarabun-KPI")
+    cid_font = type0.DescendantFonts[0]
+    descriptor = cid_font.FontDescriptor
+    descriptor.FontFile2 = pikepdf.Stream(document, subset)
+    descriptor.FontFile2.Length1 = len(subset)
+    descriptor.FontName = type0.BaseFont = cid_font.BaseFont = base_font
+    cid_font.W = pikepdf.Array(
+        [item for glyph in sorted(widths) for item in (glyph, pikepdf.Array([widths[glyph]]))]
+    )
+    type0.ToUnicode = pikepdf.Stream(document, _to_unicode(mapping))
+
+
 def quick_footer(text: str, reference: bytes) -> bytes | None:
     """The one-page footer PDF of ``text``, as WeasyPrint renders it, made from
     ``reference``, WeasyPrint's footer PDF of ``REFERENCE``; None when only WeasyPrint can
     (too wide for one line, a character the font lacks, no text)."""
-    if not text.strip() or any(unicodedata.category(character) == "Cc" for character in text):
-        return None
-    face, font, data = _font()
-    upem = face.upem
-    glyphs = _shape(text)
-    if (
-        any(glyph == 0 for glyph, *_ in glyphs)
-        or sum(advance for _glyph, advance, *_ in glyphs) > MAX_EMS * upem
-    ):
+    line = Line(text)
+    if not line.drawable or line.ems() > MAX_EMS:
         return None  # a character the font lacks, or too wide for one line
-    widths = {glyph: round(font.get_glyph_h_advance(glyph) * 1000 / upem) for glyph, *_ in glyphs}
-    mapping: dict[int, str] = {}
-    for glyph, _advance, _x, _y, piece in glyphs:
-        mapping.setdefault(glyph, piece)  # "" too, as WeasyPrint: a glyph that adds no text
-
     with pikepdf.open(io.BytesIO(reference)) as document:
         page = document.pages[0]
         (type0,) = page.Resources.Font.values()
@@ -174,27 +233,10 @@ def quick_footer(text: str, reference: bytes) -> bytes | None:
             return None  # not the reference drawn as expected: let WeasyPrint draw it
         drawn = found.group(1).decode("latin-1")
         font_size = float(re.search(r"/\S+\s+([\d.]+)\s+Tf", drawn).group(1))
-        shown = _show_text(glyphs, widths, upem, font_size)
-        line = SHOW.sub(lambda _match: shown, drawn, count=1)
-        if THAI.search(text):  # as actual_text.py wraps WeasyPrint's lines of Thai
-            line = f"/Span <</ActualText <feff{text.encode('utf-16-be').hex()}>>> BDC{line}EMC"
-        page.Contents.write(content[: found.start()] + line.encode("latin-1") + content[found.end() :])
-
-        subset_input = hb.SubsetInput()
-        subset_input.glyph_set.update(sorted({0, *widths}))
-        subset_input.flags = hb.SubsetFlags.RETAIN_GIDS
-        subset = hb.subset(face, subset_input).blob.data
-        tag = "".join(string.ascii_uppercase[b % 26] for b in hashlib.sha256(subset).digest()[:6])
-        base_font = pikepdf.Name(f"/{tag}+Sarabun-KPI")
-        cid_font = type0.DescendantFonts[0]
-        descriptor = cid_font.FontDescriptor
-        descriptor.FontFile2 = pikepdf.Stream(document, subset)
-        descriptor.FontFile2.Length1 = len(subset)
-        descriptor.FontName = type0.BaseFont = cid_font.BaseFont = base_font
-        cid_font.W = pikepdf.Array(
-            [item for glyph in sorted(widths) for item in (glyph, pikepdf.Array([widths[glyph]]))]
-        )
-        type0.ToUnicode = pikepdf.Stream(document, _to_unicode(mapping))
+        shown = line.show_text(font_size)
+        operators = line.marked(SHOW.sub(lambda _match: shown, drawn, count=1))
+        page.Contents.write(content[: found.start()] + operators.encode("latin-1") + content[found.end() :])
+        use_font(document, type0, [line])
         output = io.BytesIO()
         document.save(output, compress_streams=True)
     return output.getvalue()

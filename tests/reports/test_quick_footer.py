@@ -5,13 +5,18 @@ import io
 import re
 import subprocess
 
+import pikepdf
 import pytest
+from django.template.loader import render_to_string
+from django.utils.translation import override
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from reports.books.stamping import STAMP_TEMPLATE, BookStamps, page_label
 from reports.printing.footer import footer_pdf, reference_footer, weasyprint_footer
 from reports.printing.quick_footer import quick_footer
+from reports.printing.render import html_to_pdf
 
 
 def boxes(pdf: bytes) -> list[tuple[str, tuple[float, ...]]]:
@@ -91,3 +96,46 @@ def test_a_footer_too_long_for_one_line_is_left_to_weasyprint():
 
 def test_a_character_the_font_lacks_is_left_to_weasyprint():
     assert quick_footer("พิมพ์เมื่อ 2 มีนาคม 2569 16:15 โดย 李小龍", reference_footer()) is None
+
+
+def stamped(stamps, numbers) -> bytes:
+    pdf = pikepdf.new()
+    for number in numbers:
+        pdf.add_blank_page(page_size=(595.275591, 841.889764))
+        pdf.pages[-1].add_overlay(stamps.form(pdf, number))
+    output = io.BytesIO()
+    pdf.save(output)
+    return output.getvalue()
+
+
+def page_boxes(pdf: bytes, page: int) -> list:
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html.decode()
+    )
+    return [(word, tuple(round(float(value), 1) for value in box)) for *box, word in found]
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_a_books_page_numbers_are_where_weasyprint_puts_them(language):
+    """Each stamped number against WeasyPrint's own render of that page's footer."""
+    footer = "พิมพ์เมื่อ 2 มีนาคม 2569 16:15 โดย สมชาย ใจดี"
+    numbers = [2, 9, 10, 99, 100, 777, 1233, 1234]
+    with override(language):
+        stamps = BookStamps(footer, 2, 1234)
+        assert stamps.number_run is not None  # drawn without WeasyPrint
+        book = stamped(stamps, numbers)
+        for page, number in enumerate(numbers, start=1):
+            html = render_to_string(
+                STAMP_TEMPLATE, {"footer_left": footer, "first_label": page_label(number, 1234), "labels": []}
+            )
+            expected = page_boxes(html_to_pdf(html)[0], 1)
+            assert page_boxes(book, page) == expected
+        texts = [page.extract_text() for page in PdfReader(io.BytesIO(book)).pages]
+    label = "หน้า 777 จาก 1234" if language == "th" else "Page 777 of 1234"
+    assert label in texts[5] and footer in texts[5]
