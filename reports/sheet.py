@@ -11,7 +11,6 @@ from indicators.access import visible_indicators
 from indicators.models import QUARTERS, Indicator, QuarterTarget, StrategyNode, SupportingProject
 from reports.charts import Chart, build_chart
 from reports.models import AnnualSummary, AuditScore, QuarterReport
-from reports.sheet_version import with_tokens
 
 
 @dataclass
@@ -103,11 +102,3 @@ def sheet_for_user(user, pk: int) -> Sheet:
     """The sheet of indicator ``pk`` if ``user`` may read it, else 404."""
     queryset = visible_indicators(user, sheet_queryset()).select_related("annual_summary")
     return build_sheet(get_object_or_404(queryset, pk=pk))
-
-
-def indicator_for_user(user, pk: int) -> Indicator:
-    """Indicator ``pk`` (with its unit, year and content tokens) if ``user`` may read its
-    sheet, else 404: one query, for what needs the access decision but not the sheet (its PDF)."""
-    queryset = with_tokens(Indicator.objects.select_related("org_unit", "fiscal_year"))
-    queryset = visible_indicators(user, queryset)
-    return get_object_or_404(queryset, pk=pk)

@@ -21,11 +21,15 @@ The cache is asked only for an indicator already fetched through the access rule
 import logging
 
 from django.core.cache import caches
+from django.shortcuts import get_object_or_404
 
+from indicators.access import visible_indicators
+from indicators.models import Indicator
+from reports.printing.fingerprint import fingerprint
 from reports.printing.footer import stamp
 from reports.printing.render import html_to_pdf, printed_footer, sheet_html
 from reports.sheet import build_sheet, sheet_queryset
-from reports.sheet_version import content_key, fingerprint
+from reports.sheet_version import content_key, with_tokens
 
 CACHE = "pdf"
 logger = logging.getLogger(__name__)
@@ -64,3 +68,11 @@ def body_pdf(indicator) -> bytes:
 def sheet_pdf(indicator, printed_at, printed_by: str) -> bytes:
     """The sheet as printed by ``printed_by`` at ``printed_at`` (shown in each page's footer)."""
     return stamp(body_pdf(indicator), printed_footer(printed_at, printed_by), printed_by)
+
+
+def indicator_for_user(user, pk: int) -> Indicator:
+    """Indicator ``pk`` (with its unit, year and content tokens) if ``user`` may read its
+    sheet, else 404: one query, for what needs the access decision but not the sheet (its PDF)."""
+    queryset = with_tokens(Indicator.objects.select_related("org_unit", "fiscal_year"))
+    queryset = visible_indicators(user, queryset)
+    return get_object_or_404(queryset, pk=pk)

@@ -35,8 +35,8 @@ from reports.books.ordering import fail_book
 from reports.books.stamping import BookStamps, printed_footer
 from reports.books.writing import BookWriter, OutlineEntry
 from reports.models import Book, SheetRender
+from reports.printing.fingerprint import fingerprint
 from reports.printing.render import html_to_pdf
-from reports.sheet_version import fingerprint
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from reports.books.ordering import fail_book
 from reports.books.queue import chunk_label, queue_assembly
 from reports.books.recovery import hand_back, recover_stalled_assemblies, recover_stalled_chunks
 from reports.models import Book, BookChunk, SheetRender
+from reports.printing.fingerprint import fingerprint
 from reports.printing.render import html_to_pdf, sheet_html
 from reports.sheet import build_sheet, sheet_queryset
-from reports.sheet_version import content_keys, fingerprint
+from reports.sheet_version import content_keys
 
 logger = logging.getLogger(__name__)
 

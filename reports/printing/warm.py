@@ -15,6 +15,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import override
 
+from reports.printing.fingerprint import code_version
 from reports.printing.footer import FOOTER_TEMPLATE, stamp
 from reports.printing.render import SHEET_TEMPLATE, html_to_pdf, sheet_html
 
@@ -48,3 +49,4 @@ def warm_up() -> None:
             get_template(template)
         body, _pages = html_to_pdf(warm_up_html())
         stamp(body, "พิมพ์เมื่อ 1 มกราคม 2569 09:00 โดย ระบบ", "")
+    code_version()  # the hash of the templates and catalogues in every sheet's content key

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_safe
 from indicators.access import principal
 from indicators.people import display_name
 from kpi_portal.navigation import back_url
-from reports.sheet import indicator_for_user, sheet_for_user
-from reports.sheet_pdf import sheet_pdf
+from reports.sheet import sheet_for_user
+from reports.sheet_pdf import indicator_for_user, sheet_pdf
 
 
 @require_safe

@@ -25,10 +25,10 @@ from weasyprint.formatting_structure import boxes
 from indicators.models import Indicator
 from reports.demo.generate import generate
 from reports.printing import thai_breaks
+from reports.printing.fingerprint import assets_version
 from reports.printing.render import STATIC_DIR_URI, StaticOnlyFetcher, font_configuration
 from reports.printing.render import sheet_html as printed_sheet_html
 from reports.sheet import build_sheet
-from reports.sheet_version import assets_version
 
 pytestmark = pytest.mark.django_db
 
