@@ -150,6 +150,7 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
     unknown = [pk for pk in chunk.indicator_ids if pk not in current]
     indicators = {indicator.pk: indicator for indicator in queryset.filter(pk__in=unknown)} if unknown else {}
     render_ids, reused = [], 0
+    reported = time.monotonic()
     for number, pk in enumerate(chunk.indicator_ids, start=1):
         if worker_stop.requested:
             if hand_back(chunk, worker):
@@ -163,6 +164,10 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
         if render is not None and render.file.storage.exists(render.file.name):
             render_ids.append(render.pk)
             reused += 1
+            # A sheet reused by its key takes no time: progress and lease are written
+            # after the next render, the chunk's last sheet, or a second, not after each.
+            if number < len(chunk.indicator_ids) and time.monotonic() - reported < 1:
+                continue
         elif (indicator := indicators.get(pk) or refetch(queryset, pk)) is not None:
             # (an indicator deleted since the order is left out)
             render, was_reused = render_sheet(indicator, existing, keys.get(pk))
@@ -178,6 +183,7 @@ def render_sheets(chunk: BookChunk, worker: str, label: str) -> tuple[list[int],
         )
         if not still_ours:
             raise lost_lease(label)
+        reported = time.monotonic()
     return render_ids, reused
 
 
