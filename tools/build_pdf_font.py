@@ -226,6 +226,10 @@ def build(style, out_dir=OUT_DIR):
     target = out_dir / f"{PS_FAMILY}-{style}.ttf"
     # Keep head.modified from the source so the output is reproducible.
     font = TTFont(source, recalcTimestamp=False)
+    # fontTools packs the layout tables with HarfBuzz's repacker when uharfbuzz is
+    # installed (it is: reports/printing/quick_footer.py): other bytes for the same font.
+    # Its own packer keeps the output the same whether or not uharfbuzz is there.
+    font.cfg["fontTools.ttLib.tables.otBase:USE_HARFBUZZ_REPACKER"] = False
     add_sara_am_glyphs(font)
     rename(font, style)
     out_dir.mkdir(parents=True, exist_ok=True)
