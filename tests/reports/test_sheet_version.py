@@ -2,15 +2,20 @@
 value on any change to what the sheet shows, whichever door wrote; prints and books
 reuse a PDF under it without fetching the sheet or rendering its HTML."""
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import override
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indicators.models import (
     CityDataSet,
@@ -229,3 +234,46 @@ def test_a_book_rebuild_fetches_only_the_changed_sheets(settings, tmp_path, pair
     assert book.status == Book.Status.DONE and book.reused == 1
     assert built == [pair[1].pk]
     assert "แก้ไขไตรมาสแรก" in pdftotext(book.file.read())
+
+
+# Edits from every door, each with the words the print must show after it.
+EDITS = {
+    "narrative (ORM)": lambda i, word: QuarterReport.objects.filter(indicator=i).update(narrative=word),
+    "narrative (SQL)": lambda i, word: _sql(
+        f"UPDATE {QuarterReport._meta.db_table} SET narrative = %s WHERE indicator_id = %s", [word, i.pk]
+    ),
+    "summary": lambda i, word: AnnualSummary.objects.filter(indicator=i).update(text=word),
+    "project": lambda i, word: SupportingProject.objects.create(indicator=i, name=word, position=2),
+    "unit": lambda i, word: type(i.org_unit).objects.filter(pk=i.org_unit_id).update(name=word),
+    "strategy": lambda i, word: StrategyNode.objects.filter(pk=i.strategy_node_id).update(title=word),
+    "data set": lambda i, word: CityDataSet.objects.update(name=word),
+    "definition (save)": lambda i, word: _saved(Indicator.objects.get(pk=i.pk), definition=word),
+}
+
+
+def _sql(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _saved(obj, **fields):
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=4))
+def test_a_print_is_never_stale_whatever_door_the_edits_came_through(pair, executive_client, edits):
+    """After any edits, the print from the cache reads as a print rendered from scratch."""
+    url = reverse("indicator_pdf", args=[pair[0].pk])
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 15, tzinfo=datetime.UTC), tick=False):
+        executive_client.get(url)  # in the cache
+        for number, edit in enumerate(edits):
+            word = f"แก้ไขครั้งที่{number}{edit.split()[0]}"
+            EDITS[edit](pair[0], word)
+            cached = pdftotext(executive_client.get(url).content)
+            caches["pdf"].clear()
+            fresh = pdftotext(executive_client.get(url).content)
+            assert cached == fresh
+            assert word in cached.replace("\n", "")
