@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # The lease is renewed between steps, and every so many sheets while they are merged.
 RENEW_EVERY_SHEETS = 100
-# Sheets put together by qpdf at a time (see merge_book): about 25 MB each part.
-SHEETS_PER_PART = 200
 # glibc's malloc_trim, where there is one (see release_memory).
 _libc_name = ctypes.util.find_library("c")
 LIBC = ctypes.CDLL(_libc_name) if _libc_name and hasattr(ctypes.CDLL(_libc_name), "malloc_trim") else None
@@ -229,48 +227,16 @@ def spool(render: SheetRender, workdir: Path) -> Path:
     return path
 
 
-def append_sheet(book_pdf: pikepdf.Pdf, path: Path) -> None:
-    """Append the sheet's pages, and close (and delete) its file at once.
-
-    qpdf copies a page's streams lazily, reading them from their file when the book is
-    saved, so every sheet would stay open until then: about 0.4 MB each, 1.3 GB for a
-    fiscal year. Here each copied stream is given its compressed bytes, as they are,
-    and the sheet is closed.
-    """
-    with pikepdf.open(path) as sheet:
-        book_pdf.pages.extend(sheet.pages)
-        for item in sheet.objects:
-            if not isinstance(item, pikepdf.Stream) or item.get("/Type") in (
-                pikepdf.Name.XRef,
-                pikepdf.Name.ObjStm,
-            ):
-                continue
-            copied = book_pdf.copy_foreign(item)  # the copy the pages got (qpdf maps each object once)
-            copied.write(
-                item.read_raw_bytes(),
-                filter=own(item.get("/Filter")),
-                decode_parms=own(item.get("/DecodeParms")),
-            )
-    path.unlink()
-
-
-def own(value):
-    """A direct PDF value of another file (a filter's name, array or parameters) as this file's."""
-    return None if value is None else pikepdf.Object.parse(value.unparse())
-
-
 def merge_book(
     book: Book, front: bytes, front_pages: int, entries, first_pages, output: Path, workdir: Path
 ) -> int:
     """Front matter and sheets in one PDF (written to ``output``) whose outline mirrors
     the contents, each page after the cover with the book's footer; returns its page count.
 
-    qpdf (pikepdf) copies pages without parsing their content, but holds every object
-    of the PDF it writes until it is saved (about 400 MB for a fiscal year's 2,450
-    sheets). So it puts together a part of the book at a time (``SHEETS_PER_PART``
-    sheets, read through the storage API into temporary files one at a time, see
-    ``append_sheet``, and stamped with the book's footer), saved to a file; the
-    ``BookWriter`` copies each part into the book's file and forgets it.
+    The ``BookWriter`` copies each sheet's pages, with every object they use, into the
+    book's file as it goes, drawing the book's footer over each page: one sheet in memory
+    at a time (read through the storage API into a temporary file, see ``spool``), nothing
+    of the book but the objects' offsets.
     """
     total = front_pages + sum(render.page_count for render, _indicator in entries)
     footer = printed_footer(timezone.localtime(), display_name(book.ordered_by))
@@ -278,26 +244,23 @@ def merge_book(
     writer = BookWriter(output)
     try:
         renew_lease(book)
-        part_path = workdir / "part.pdf"
-        with pikepdf.new() as part, pikepdf.open(io.BytesIO(front)) as front_pdf:
-            part.pages.extend(front_pdf.pages)
-            stamp_part(part, stamps, 1)
-            part.save(part_path)
-        writer.add_pages(part_path)
-        page = front_pages + 1
-        for start in range(0, len(entries), SHEETS_PER_PART):
-            with pikepdf.new() as part:
-                for number, (render, _indicator) in enumerate(
-                    entries[start : start + SHEETS_PER_PART], start + 1
-                ):
-                    append_sheet(part, spool(render, workdir))
-                    if number % RENEW_EVERY_SHEETS == 0:
-                        renew_lease(book)
-                stamp_part(part, stamps, page)
-                page += len(part.pages)
-                part.save(part_path)
-            writer.add_pages(part_path)
-            release_memory()
+        resources = writer.add_object(stamps.stamps, stamps.resources)
+
+        def stamp(number: int) -> int | None:
+            if number < stamps.numbers.start:
+                return None
+            return writer.add_form(stamps.content(number), stamps.bbox, resources)
+
+        front_path = workdir / "front.pdf"
+        front_path.write_bytes(front)
+        writer.add_pages(front_path, stamp)
+        front_path.unlink()
+        for number, (render, _indicator) in enumerate(entries, start=1):
+            path = spool(render, workdir)
+            writer.add_pages(path, stamp)
+            path.unlink()
+            if number % RENEW_EVERY_SHEETS == 0:
+                renew_lease(book)
         renew_lease(book)
         outline = [OutlineEntry(_("Contents"), 1 if front_pages > 1 else 0)]
         group = None
@@ -329,11 +292,3 @@ def release_memory() -> None:
     gc.collect()
     if LIBC is not None:
         LIBC.malloc_trim(0)
-
-
-def stamp_part(part: pikepdf.Pdf, stamps: BookStamps, first_page: int) -> None:
-    """The book's footer over each page of ``part``, whose first page is the book's ``first_page``."""
-    for index, page in enumerate(part.pages):
-        number = first_page + index
-        if number >= stamps.numbers.start:
-            page.add_overlay(stamps.form(part, number))

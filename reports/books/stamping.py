@@ -163,8 +163,12 @@ class BookStamps:
                 operators.append(pikepdf.unparse_content_stream([instruction]).decode("latin-1"))
         return line.marked("\n".join(operators)).encode("latin-1")
 
+    def content(self, number: int) -> bytes:
+        """What the stamp of page ``number`` draws: the footer and the page number."""
+        return self.head + b"\n" + self.number(number) + b"\nQ"
+
     def form(self, pdf: pikepdf.Pdf, number: int) -> pikepdf.Stream:
-        form = pikepdf.Stream(pdf, self.head + b"\n" + self.number(number) + b"\nQ")
+        form = pikepdf.Stream(pdf, self.content(number))
         form.Type = pikepdf.Name.XObject
         form.Subtype = pikepdf.Name.Form
         form.BBox = pikepdf.Array(list(self.bbox))

@@ -1,18 +1,19 @@
-"""Writing a book's PDF part by part, so that memory holds one part, not the book.
+"""Writing a book's PDF sheet by sheet, so that memory holds one sheet, not the book.
 
 qpdf (pikepdf) keeps every object of the PDF it writes in memory until it is saved:
-for a fiscal year's book some 145,000 objects and their streams, about 400 MB. The
-book is therefore put together in parts (a few hundred sheets each, by qpdf, saved to
-files), and this writer copies each part's pages, with every object they use, into the
-book's file as it goes: objects are renumbered and written at once, and only their
-offsets and the pages' numbers are kept. Then the page tree, the outline and the
-catalogue, which refer to the pages by number.
+for a fiscal year's book some 145,000 objects and their streams, about 400 MB. This
+writer instead copies each sheet's pages, with every object they use, into the book's
+file as it goes: objects are renumbered (QPDF's own ``unparse``, references rewritten)
+and written at once, and only their offsets and the pages' numbers are kept. Each page
+gets the book's stamp (footer and page number) as pikepdf's ``add_overlay`` would lay
+it. Then the page tree, the outline and the catalogue, which refer to the pages by number.
 
 Streams are copied as they are (their compressed bytes and filters): nothing is decoded
-or re-encoded, so the text layer is byte for byte the parts'.
+or re-encoded, so the text layer is byte for byte the sheets'.
 """
 
 import re
+import zlib
 from pathlib import Path
 
 import pikepdf
@@ -31,22 +32,44 @@ class BookWriter:
         self.next_number = 1
         self.pages_number = self.reserve()
         self.page_numbers = []  # the object number of each page, in order
+        self._save_state = self._draw_stamp = None
 
     def reserve(self) -> int:
         number, self.next_number = self.next_number, self.next_number + 1
         return number
 
-    def add_pages(self, path: Path) -> None:
-        """Copy every page of the PDF at ``path``, and all it uses, to the end of the book."""
+    def copier(self, pdf: pikepdf.Pdf):
+        """``(ref, flush)`` for copying objects of ``pdf``: ``ref((number, generation))`` is
+        the book's reference to that object (numbered on first use); ``flush()`` writes every
+        object referred to and not yet written, and those they refer to."""
+        numbers, pending = {}, []
+
+        def ref(objgen) -> bytes:
+            if objgen not in numbers:
+                numbers[objgen] = self.reserve()
+                pending.append(objgen)
+            return b"%d 0 R" % numbers[objgen]
+
+        def flush() -> None:
+            while pending:
+                objgen = pending.pop()
+                self.write_indirect(numbers[objgen], pdf.get_object(objgen), ref)
+
+        return ref, flush, numbers
+
+    def add_object(self, pdf: pikepdf.Pdf, item) -> int:
+        """Copy ``item`` (an indirect object of ``pdf``) and all it uses: its number in the book."""
+        ref, flush, numbers = self.copier(pdf)
+        ref(item.objgen)
+        flush()
+        return numbers[item.objgen]
+
+    def add_pages(self, path: Path, stamp=None) -> None:
+        """Copy every page of the PDF at ``path``, and all it uses, to the end of the book.
+        ``stamp(number)``, for the book's page ``number``, gives the number of a form
+        XObject (``add_form``) drawn over the page, or None."""
         with pikepdf.open(path) as part:
-            numbers, pending = {}, []
-
-            def ref(objgen) -> bytes:
-                if objgen not in numbers:
-                    numbers[objgen] = self.reserve()
-                    pending.append(objgen)
-                return b"%d 0 R" % numbers[objgen]
-
+            ref, flush, numbers = self.copier(part)
             # A page is referred to by its number in the book (links, annotations).
             book_numbers = []
             for page in part.pages:
@@ -61,11 +84,51 @@ class BookWriter:
                             page_dict[key] = value
                 del page_dict["/Parent"]
                 self.page_numbers.append(number)
+                form = stamp(len(self.page_numbers)) if stamp else None
+                if form is not None:
+                    stamped(page_dict)
                 body = renumbered(page_dict.unparse(), ref)
+                if form is not None:
+                    body = (
+                        body.replace(STAMP_FORM, b"%d 0 R" % form)
+                        .replace(SAVE_STATE, b"%d 0 R" % self.save_state())
+                        .replace(DRAW_STAMP, b"%d 0 R" % self.draw_stamp())
+                    )
                 self.write_object(number, body[:-2] + b"/Parent %d 0 R >>" % self.pages_number)
-                while pending:
-                    objgen = pending.pop()
-                    self.write_indirect(numbers[objgen], part.get_object(objgen), ref)
+                flush()
+
+    def add_form(self, content: bytes, bbox, resources: int) -> int:
+        """A form XObject drawing ``content`` with the book's object ``resources``: its number."""
+        number = self.reserve()
+        data = zlib.compress(content)
+        box = pikepdf.Array(list(bbox)).unparse()
+        self.offsets[number] = self.file.tell()
+        self.file.write(
+            b"%d 0 obj\n<< /Type /XObject /Subtype /Form /BBox %s /Resources %d 0 R "
+            b"/Filter /FlateDecode /Length %d >>\nstream\n" % (number, box, resources, len(data))
+        )
+        self.file.write(data + b"\nendstream\nendobj\n")
+        return number
+
+    def _stream(self, content: bytes) -> int:
+        number = self.reserve()
+        self.offsets[number] = self.file.tell()
+        self.file.write(
+            b"%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (number, len(content), content)
+        )
+        return number
+
+    def save_state(self) -> int:
+        """The stream "q" put before each stamped page's own drawing (written once)."""
+        if self._save_state is None:
+            self._save_state = self._stream(b"q")
+        return self._save_state
+
+    def draw_stamp(self) -> int:
+        """The stream that ends the page's own drawing and draws its stamp (written once)."""
+        if self._draw_stamp is None:
+            self._draw_stamp = self._stream(b"Q q /KPIStamp Do Q")
+        return self._draw_stamp
 
     def write_indirect(self, number: int, item, ref) -> None:
         if isinstance(item, pikepdf.Stream):
@@ -173,6 +236,27 @@ def inherited(page, key):
             return node[key]
         node = node.get("/Parent")
     return None
+
+
+# Placeholders in a stamped page's dictionary for objects of the book, not of its part.
+STAMP_FORM, SAVE_STATE, DRAW_STAMP = b"/KPIStampForm", b"/KPISaveState", b"/KPIDrawStamp"
+
+
+def stamped(page_dict: pikepdf.Dictionary) -> None:
+    """``page_dict`` (a direct copy) made to draw the form /KPIStamp over the page, as
+    pikepdf's ``add_overlay`` does: its own drawing inside q ... Q (what it leaves of the
+    graphics state must not move the stamp), then the form. The book's objects are
+    placeholders until the dictionary is written (``add_pages``)."""
+    resources = pikepdf.Dictionary(page_dict.get("/Resources", pikepdf.Dictionary()))
+    xobjects = pikepdf.Dictionary(resources.get("/XObject", pikepdf.Dictionary()))
+    xobjects["/KPIStamp"] = pikepdf.Name(STAMP_FORM.decode())
+    resources["/XObject"] = xobjects
+    page_dict["/Resources"] = resources
+    contents = page_dict.get("/Contents")
+    own = list(contents) if isinstance(contents, pikepdf.Array) else ([] if contents is None else [contents])
+    page_dict["/Contents"] = pikepdf.Array(
+        [pikepdf.Name(SAVE_STATE.decode()), *own, pikepdf.Name(DRAW_STAMP.decode())]
+    )
 
 
 # A string (QPDF escapes the parentheses inside one) or an indirect reference "12 0 R".

@@ -1,5 +1,6 @@
 """Books: many sheets in one PDF, built in the background in chunks."""
 
+import datetime
 import io
 import os
 import re
@@ -12,17 +13,20 @@ from html.parser import HTMLParser
 
 import pikepdf
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from indicators.models import Indicator, Role
 from reports.books import assembly, ordering, recovery, rendering
+from reports.books.stamping import BookStamps, printed_footer
 from reports.models import Book, BookChunk, SheetRender
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
 
@@ -631,32 +635,56 @@ def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, mo
     assert contents[0] == contents[1] and registry["indicators"][5].full_code in "".join(contents[1])
 
 
-def test_a_book_put_together_in_parts_reads_as_one_put_together_at_once(registry, monkeypatch):
-    # A long sheet, so that the parts do not have the same number of pages.
+def test_a_book_written_sheet_by_sheet_is_what_qpdf_puts_together(registry):
+    """The writer (reports/books/writing.py) against pikepdf merging the same front matter
+    and sheets and laying the same stamps over them: every page's words in the same boxes."""
     long_one = registry["indicators"][1]
     long_one.reports.filter(quarter=1).update(narrative="ผลการดำเนินงานไตรมาสแรกเป็นไปตามแผน " * 400)
-    whole = order(registry)
-    run_workers()
-    monkeypatch.setattr(assembly, "SHEETS_PER_PART", 2)  # 6 sheets: 3 parts, after the front matter
-    in_parts = order(registry)
-    run_workers()
-    whole.refresh_from_db()
-    in_parts.refresh_from_db()
-    assert in_parts.status == Book.Status.DONE, in_parts.error
-    assert in_parts.reused == 6  # the same sheets, only put together differently
-
-    def pages(book):
-        # Each page's text, the minute it was printed left out.
-        reader = PdfReader(book.file.path)
-        texts = [re.sub(r"\d\d:\d\d", "HH:MM", page.extract_text()) for page in reader.pages]
-        return texts, outline_titles(reader), reader.metadata.title, reader.metadata.author
-
-    texts, outline, title, author = pages(in_parts)
-    assert len(texts) == whole.page_count == in_parts.page_count
-    assert pages(whole) == (texts, outline, "สมุดทดสอบ", "ผู้บริหาร")
-    assert re.findall(r"หน้า \d+ จาก \d+", texts[-1]) == [f"หน้า {len(texts)} จาก {len(texts)}"]
-    assert [title for depth, title, _ in outline if depth == 2] == [
-        f"{i.full_code} {i.name}" for i in registry["indicators"]
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 15, tzinfo=datetime.UTC), tick=False):
+        book = order(registry)
+        run_workers()
+        book.refresh_from_db()
+        assert book.status == Book.Status.DONE, book.error
+        render_ids = [pk for chunk in book.chunks.order_by("index") for pk in chunk.render_ids]
+        renders = SheetRender.objects.in_bulk(render_ids)
+        entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
+        with override("th"):
+            front, front_pages, _first_pages = assembly.front_matter(book, entries)
+            total = front_pages + sum(render.page_count for render, _indicator in entries)
+            stamps = BookStamps(printed_footer(timezone.localtime(), "ผู้บริหาร"), 2, total)
+            reference = pikepdf.new()
+            with pikepdf.open(io.BytesIO(front)) as front_pdf:
+                reference.pages.extend(front_pdf.pages)
+            sheets = [pikepdf.open(render.file.path) for render, _indicator in entries]
+            for sheet in sheets:
+                reference.pages.extend(sheet.pages)
+            for number, page in enumerate(reference.pages, start=1):
+                if number >= 2:
+                    page.add_overlay(stamps.form(reference, number))
+            expected = io.BytesIO()
+            reference.save(expected)
+            for sheet in sheets:
+                sheet.close()
+            stamps.close()
+    written = book.file.read()
+    assert len(PdfReader(io.BytesIO(written)).pages) == total == book.page_count
+    for page in range(1, total + 1):
+        assert word_boxes(written, page) == word_boxes(expected.getvalue(), page), page
+    assert [page.extract_text() for page in PdfReader(io.BytesIO(written)).pages] == [
+        page.extract_text() for page in PdfReader(io.BytesIO(expected.getvalue())).pages
     ]
-    with pikepdf.open(in_parts.file.path) as pdf:
+    with pikepdf.open(book.file.path) as pdf:
         assert pdf.check_pdf_syntax() == []
+
+
+def word_boxes(pdf: bytes, page: int) -> list:
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [
+        (word, tuple(round(float(value), 1) for value in box)) for *box, word in re.findall(pattern, html)
+    ]
