@@ -334,13 +334,19 @@ def verdicts(everything, kinds, results) -> bool:
     )
     print(f"books ordered during the run, by status: {books}")
 
+    def latency(kind):
+        # No steady state (the sign-in ramp lasted the whole run): nothing was measured.
+        timings = kinds.get(kind, [])
+        return percentile(timings, 0.95) < GOALS[kind] if timings else None
+
     checks = [
         ("zero errors", total_errors == 0),
         ("zero lost narratives", not lost),
-        (f"save p95 < {GOALS['save']} ms", percentile(kinds.get("save", []), 0.95) < GOALS["save"]),
-        (f"page p95 < {GOALS['page']} ms", percentile(kinds.get("page", []), 0.95) < GOALS["page"]),
+        (f"save p95 < {GOALS['save']} ms", latency("save")),
+        (f"page p95 < {GOALS['page']} ms", latency("page")),
     ]
-    print("goals: " + "; ".join(f"{label}: {'met' if ok else 'MISSED'}" for label, ok in checks))
+    verdict = {True: "met", False: "MISSED", None: "not measured (no steady state)"}
+    print("goals: " + "; ".join(f"{label}: {verdict[ok]}" for label, ok in checks))
     return not lost
 
 
