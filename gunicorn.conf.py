@@ -80,8 +80,27 @@ def warm_up_renderer() -> str:
     return "nothing to warm up"
 
 
+# Modules the portal imports on first use only, imported before the worker's threads start:
+# the books' task module runs ldconfig in a subprocess when imported (ctypes.util.find_library,
+# reports/books/assembly.py). Imported by the first book order in a request instead, that
+# fork failed once in the load test ("Bad exception data from child", a 500 on
+# /books/order/) in a worker still serving while it stopped after SIGTERM.
+IMPORTED_BEFORE_SERVING = ("reports.tasks",)
+
+
+def import_before_serving() -> None:
+    import importlib
+
+    for module_name in IMPORTED_BEFORE_SERVING:
+        importlib.import_module(module_name)
+
+
 def post_worker_init(worker):
     started = time.monotonic()
+    try:
+        import_before_serving()
+    except Exception:  # imported again, and reported, by the request that needs it
+        logging.getLogger("kpi_portal").exception("Import before serving failed")
     try:
         what = warm_up_renderer()
     except Exception:  # a failed warm-up must not stop the worker: the first PDF is just slower
