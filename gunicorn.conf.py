@@ -22,8 +22,12 @@ Every figure comes from the environment (deploy/kpi-portal.env.example lists the
   ``max_requests``) closes its idle kept-alive connections, and a request sent on one at
   that moment fails with "connection closed without response": the load test saw exactly
   that, twice per restart. Without it a stopping worker only finishes what it has.
-- Workers are replaced after ``max_requests`` (2,000, with jitter so that they do not
-  all restart together): a slow leak in a library cannot grow for weeks.
+- Workers are replaced after ``max_requests`` (20,000, with jitter so that they do not
+  all restart together): a slow leak in a library cannot grow for weeks. Not fewer: a
+  replacement costs about 2 s of CPU (imports, the PDF renderer's warm-up) and a few
+  seconds with one worker less, and at quarter end one worker serves some 35 requests a
+  second: 2,000 restarted each worker every minute or so, in the middle of the peak
+  (the load test). At 5 requests a second a worker is still replaced about hourly.
 - Logs: gunicorn's own to standard error; one JSON line per request comes from the
   portal itself (``DJANGO_ACCESS_LOG``, with the request id), so gunicorn's access log is off.
 """
@@ -41,7 +45,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
 # X-Forwarded-Proto is believed from these addresses only (the reverse proxy).
@@ -76,8 +80,27 @@ def warm_up_renderer() -> str:
     return "nothing to warm up"
 
 
+# Modules the portal imports on first use only, imported before the worker's threads start:
+# the books' task module runs ldconfig in a subprocess when imported (ctypes.util.find_library,
+# reports/books/assembly.py). Imported by the first book order in a request instead, that
+# fork failed once in the load test ("Bad exception data from child", a 500 on
+# /books/order/) in a worker still serving while it stopped after SIGTERM.
+IMPORTED_BEFORE_SERVING = ("reports.tasks",)
+
+
+def import_before_serving() -> None:
+    import importlib
+
+    for module_name in IMPORTED_BEFORE_SERVING:
+        importlib.import_module(module_name)
+
+
 def post_worker_init(worker):
     started = time.monotonic()
+    try:
+        import_before_serving()
+    except Exception:  # imported again, and reported, by the request that needs it
+        logging.getLogger("kpi_portal").exception("Import before serving failed")
     try:
         what = warm_up_renderer()
     except Exception:  # a failed warm-up must not stop the worker: the first PDF is just slower

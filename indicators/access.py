@@ -12,10 +12,11 @@ queryset (``visible_indicators``, ``visible_units``): views fetch objects throug
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 
-from indicators.models import Indicator, OrgUnit, Role
+from indicators.models import Indicator, OrgUnit, Role, UnitMembership
 
 READ_ALL_ROLES = {Role.AUDITOR, Role.EXECUTIVE, Role.ADMINISTRATOR}
 
@@ -80,19 +81,32 @@ class Principal:
         return self.is_unit_staff and indicator.org_unit_id in self.unit_ids
 
 
+def roles_and_units(user) -> tuple[frozenset, frozenset]:
+    """The names of ``user``'s groups and the ids of their units, in one query (every
+    request of a signed-in user asks for both: one round trip to the database, not two)."""
+    groups = user.groups.annotate(kind=Value("role"), item=F("name")).values_list("kind", "item")
+    units = UnitMembership.objects.filter(user=user).annotate(
+        kind=Value("unit"), item=Cast("org_unit_id", CharField())
+    )
+    roles, unit_ids = set(), set()
+    for kind, item in groups.union(units.values_list("kind", "item"), all=True):
+        if kind == "role":
+            roles.add(item)
+        else:
+            unit_ids.add(int(item))
+    return frozenset(roles), frozenset(unit_ids)
+
+
 def principal(user) -> Principal:
-    """Roles and units of ``user`` (two queries, cached on the user object)."""
+    """Roles and units of ``user`` (one query, cached on the user object)."""
     cached = getattr(user, "_portal_principal", None)
     if cached is not None:
         return cached
     if not user.is_authenticated:
         result = Principal(frozenset(), frozenset(), False)
     else:
-        result = Principal(
-            roles=frozenset(user.groups.values_list("name", flat=True)),
-            unit_ids=frozenset(user.unit_memberships.values_list("org_unit_id", flat=True)),
-            is_superuser=user.is_superuser,
-        )
+        roles, unit_ids = roles_and_units(user)
+        result = Principal(roles=roles, unit_ids=unit_ids, is_superuser=user.is_superuser)
     user._portal_principal = result
     return result
 

@@ -52,29 +52,29 @@ def data(settings, tmp_path):
     return build
 
 
-# Every page starts with 4: session, user, the user's roles, the user's units;
-# auditors and administrators 5: + the device that verified their second factor
+# Every page starts with 3: session, user, the user's roles and units (one query);
+# auditors and administrators 4: + the device that verified their second factor
 # (django-otp checks it still exists on every request). The navigation adds 1: the
 # count of unread notifications (NAV).
 NAV = 1
 PAGES = [
     # (user, url name, args, queries)
     # + fiscal year, its quarters, indicators, their reports
-    ("staff", "home", lambda i: [], 8 + NAV),
+    ("staff", "home", lambda i: [], 7 + NAV),
     # + fiscal years, indicators per unit, reports per unit and status, units
-    ("executive", "home", lambda i: [], 8 + NAV),
+    ("executive", "home", lambda i: [], 7 + NAV),
     # + count, page, fiscal years, units
-    ("auditor", "review_queue", lambda i: [], 8 + 1 + NAV),
+    ("auditor", "review_queue", lambda i: [], 7 + 1 + NAV),
     # + indicator, targets, reports, evidence, scores, fiscal quarters
-    ("staff", "quarter_report", lambda i: [i.pk, 2], 10 + NAV),
+    ("staff", "quarter_report", lambda i: [i.pk, 2], 9 + NAV),
     # + the sheet (indicator, targets, reports, scores, projects, data sets), evidence, fiscal quarter
-    ("auditor", "quarter_review", lambda i: [i.pk, 1], 12 + 1 + NAV),
+    ("auditor", "quarter_review", lambda i: [i.pk, 1], 11 + 1 + NAV),
     # + indicator, then one history query per kind of record (6)
-    ("auditor", "indicator_history", lambda i: [i.pk], 11 + 1 + NAV),
+    ("auditor", "indicator_history", lambda i: [i.pk], 10 + 1 + NAV),
     # + fiscal years, figures per unit for each of the 4 quarters, figures per strategy area,
     # the strategy areas, the year's deadlines, the figures' version (the cache key; a
     # cached dashboard runs none of the figures' queries: tests/reports/test_dashboard_cache.py)
-    ("executive", "dashboard", lambda i: [], 13 + NAV),
+    ("executive", "dashboard", lambda i: [], 12 + NAV),
 ]
 
 
@@ -90,12 +90,12 @@ def test_page_queries_are_bounded(data, django_assert_num_queries, who, name, ar
     assert response.status_code == 200
 
 
-# An autosave, every 3 s for everyone typing at quarter end: the 4 every request
+# An autosave, every 3 s for everyone typing at quarter end: the 3 every request
 # starts with, the quarter's report with its indicator (whose unit decides the right
 # to report), then in a savepoint (2: the test runs in a transaction; in production,
 # the transaction itself) the report's guarded UPDATE and the update of the typist's
 # latest history row; + an INSERT when there is no such row to update.
-AUTOSAVE_QUERIES = 4 + 1 + 2 + 2
+AUTOSAVE_QUERIES = 3 + 1 + 2 + 2
 
 
 @pytest.mark.parametrize("scale", [1, 10])
@@ -112,10 +112,10 @@ def test_autosave_and_submit_queries_are_bounded(data, django_assert_num_queries
     with django_assert_num_queries(AUTOSAVE_QUERIES):
         response = client.post(url, {"narrative": "ร่าง ต่ออีก", "result": "2", "version": 2})
     assert response.json()["version"] == 3
-    # Submitting: the 4, the report with its indicator, then in three nested savepoints
+    # Submitting: the 3, the report with its indicator, then in three nested savepoints
     # (6) the report again, the quarter's deadline (late or not), the version claimed,
     # the report stored and its history row.
-    with django_assert_num_queries(4 + 1 + 6 + 5):
+    with django_assert_num_queries(3 + 1 + 6 + 5):
         response = client.post(
             reverse("quarter_report", args=[world["indicator"].pk, 3]),
             {"narrative": "ฉบับส่ง", "result": "2", "version": 3, "submit": ""},

@@ -2,11 +2,13 @@
 status, and no row changed where nothing may change."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import get_resolver, reverse
 
+from indicators.access import Principal, principal
 from indicators.models import FiscalQuarter, Indicator, Role, UserSettings
 from reports.models import (
     AuditScore,
@@ -308,3 +310,25 @@ def test_whoever_sees_the_review_queue_and_its_buttons_may_review(role, reviews,
     assert (f'href="{queue}"' in detail, f'href="{review}"' in detail) == (reviews, reviews)
     assert client.get(queue).status_code == (200 if reviews else 403)
     assert client.get(review).status_code == (200 if reviews else 403)
+
+
+def test_roles_and_units_are_read_in_one_query(django_assert_num_queries):
+    first, second, elsewhere = make_unit(), make_unit(), make_unit()
+    user = make_user(role=Role.UNIT_STAFF, units=[first, second])
+    user.groups.add(Group.objects.get_or_create(name=Role.EXECUTIVE)[0])
+    make_user(role=Role.AUDITOR, units=[elsewhere])  # someone else's roles and units
+    with django_assert_num_queries(1):
+        who = principal(user)
+    assert who.roles == {"unit_staff", "executive"}
+    assert who.unit_ids == {first.pk, second.pk}
+    with django_assert_num_queries(0):  # read once per request (cached on the user)
+        assert principal(user) is who
+
+
+def test_a_user_without_roles_or_units_has_none():
+    who = principal(make_user(role=Role.UNIT_STAFF))
+    assert who.unit_ids == frozenset()
+    assert who.roles == {"unit_staff"}
+    user = make_user(role=Role.AUDITOR)
+    user.groups.clear()
+    assert principal(user) == Principal(frozenset(), frozenset(), False)

@@ -490,11 +490,11 @@ def test_the_session_is_written_at_most_once_a_minute(executive_client, django_a
     url = reverse("indicator_list")
     executive_client.get(url)
     # Signed in moments ago: reading pages writes nothing to the session table. (The list
-    # is cached by now: session, user, roles, units, the data's version.)
-    with django_assert_num_queries(5 + 1):  # + the navigation's unread notifications
+    # is cached by now: session, user, roles and units (one query), the data's version.)
+    with django_assert_num_queries(4 + 1):  # + the navigation's unread notifications
         executive_client.get(url)
     session = executive_client.session
     session["_refreshed_at"] = int(time.time()) - 61
     session.save()
-    with django_assert_num_queries(5 + 1 + 3):  # + unread notifications; savepoint, session update, release
+    with django_assert_num_queries(4 + 1 + 3):  # + unread notifications; savepoint, session update, release
         executive_client.get(url)

@@ -93,8 +93,8 @@ def test_each_language_has_its_own_page(client, world):
 def test_a_cached_page_runs_no_query_of_the_list(client, world, django_assert_num_queries):
     client.force_login(world["executive"])
     client.get(URL, {"year": "2568"})
-    # session, user, the user's roles and units, the data's version, unread notifications:
-    # no count, no page, no filter choices (12 when not cached)
-    with django_assert_num_queries(6):
+    # session, user, the user's roles and units (one query), the data's version, unread
+    # notifications: no count, no page, no filter choices (11 when not cached)
+    with django_assert_num_queries(5):
         assert client.get(URL, {"year": "2568"}).status_code == 200
 

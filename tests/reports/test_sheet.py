@@ -131,10 +131,10 @@ def make_full_indicator(scale: int):
 @pytest.mark.parametrize("scale", [1, 10])
 def test_query_count_is_fixed_whatever_the_data_size(executive_client, django_assert_num_queries, scale):
     indicator = make_full_indicator(scale)
-    # session, user, the user's roles and units, the indicator with its year, unit,
+    # session, user, the user's roles and units (one query), the indicator with its year, unit,
     # strategy path and summary, then targets, reports, scores, projects, data sets;
     # the navigation's unread notifications
-    with django_assert_num_queries(10 + 1):
+    with django_assert_num_queries(9 + 1):
         response = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
     assert response.status_code == 200
     assert response.text.count("โครงการ ") >= 2 * scale

@@ -25,7 +25,8 @@ import struct
 import time
 from urllib.parse import urlsplit
 
-from locust import HttpUser, between, events, task
+from locust import between, events, task
+from locust.contrib.fasthttp import FastHttpUser
 
 ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())
 EXPECTED: dict[str, str] = {}  # "indicator/quarter" -> the last text the server acknowledged
@@ -33,6 +34,7 @@ TIMINGS: list = []  # (name, milliseconds, failed, seconds since start) of every
 STARTED = time.monotonic()
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
+TWO_FACTOR_FORM = 'id="two-factor-verify"'  # the code page (templates/registration/two_factor_verify.html)
 REVIEW_LINK = re.compile(r'href="/indicators/(\d+)/quarters/(\d)/review/"')
 _next = {kind: itertools.count() for kind in ("staff", "auditors", "executives")}
 
@@ -64,16 +66,26 @@ def totp(hex_key: str, at: float | None = None) -> str:
     return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
-class PortalUser(HttpUser):
+class PortalUser(FastHttpUser):
+    """locust's FastHttpUser (geventhttpclient), not HttpUser (python-requests): the load
+    generator runs on the same 2 cores as the server, and requests' few milliseconds of
+    CPU per request took a large share of them. It retries nothing (max_retries 0): a
+    failed request is an error in the figures, as before."""
+
     abstract = True
     kind = ""
+    # HttpUser waited for an answer without limit; FastHttpUser's default (60 s) turned
+    # sign-ins queued behind the ramp's password hashing on a loaded machine into errors
+    # (and users left signed out). The run itself bounds the wait.
+    network_timeout = 600.0
+    connection_timeout = 600.0
 
     def on_start(self):
         self.account = ACCOUNTS[self.kind][next(_next[self.kind]) % len(ACCOUNTS[self.kind])]
         self.sign_in()
 
-    def csrf(self, html: str) -> str:
-        found = CSRF_INPUT.search(html)
+    def csrf(self, html: str | None) -> str:
+        found = CSRF_INPUT.search(html or "")
         return found.group(1) if found else ""
 
     def sign_in(self):
@@ -92,7 +104,8 @@ class PortalUser(HttpUser):
         # later refuses it as expired (an error in the figures): the auditor then types the
         # next code, as a person would.
         for attempt in range(3):
-            if not (self.account.get("totp_key") and "/account/two-factor/" in response.url):
+            # The page the redirects ended on (FastHttpUser's response.url stays the one asked).
+            if not (self.account.get("totp_key") and TWO_FACTOR_FORM in (response.text or "")):
                 break
             if attempt:
                 time.sleep(2)  # a refused code makes the next wait a second or two (throttling)
@@ -127,7 +140,7 @@ class Staff(PortalUser):
         quarter = self.account["quarter"]
         url = f"/indicators/{pk}/quarters/{quarter}/report/"
         page = self.client.get(url, name="page: entry")
-        version = VERSION_INPUT.search(page.text)
+        version = VERSION_INPUT.search(page.text or "")
         self.current = {
             "pk": pk,
             "url": url,
@@ -161,7 +174,8 @@ class Staff(PortalUser):
                     EXPECTED[key] = current["text"]
                     response.success()
                 else:
-                    response.failure(f"autosave answered {response.status_code}: {response.text[:200]}")
+                    answer = (response.text or "")[:200]
+                    response.failure(f"autosave answered {response.status_code}: {answer}")
             return
         with self.client.post(
             current["url"],
@@ -197,7 +211,7 @@ class Auditor(PortalUser):
         # Auditors share the queue: each takes its own slice, so that two never score one report.
         mine = [
             (pk, quarter)
-            for pk, quarter in REVIEW_LINK.findall(queue.text)
+            for pk, quarter in REVIEW_LINK.findall(queue.text or "")
             if int(pk) % self.account["of"] == self.account["slot"]
         ]
         if not mine:
@@ -205,7 +219,7 @@ class Auditor(PortalUser):
         pk, quarter = random.choice(mine)
         url = f"/indicators/{pk}/quarters/{quarter}/review/"
         page = self.client.get(url, name="page: review")
-        version = VERSION_INPUT.search(page.text)
+        version = VERSION_INPUT.search(page.text or "")
         if not version:
             return
         accept = random.random() < 0.8

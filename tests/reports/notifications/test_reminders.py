@@ -13,6 +13,8 @@ import re
 import pytest
 from django.core import mail as django_mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from indicators.models import FiscalQuarter, Role, UnitMembership, UserSettings
 from reports.models import Notification, OutgoingMail, QuarterReport, SentReminder
@@ -226,6 +228,21 @@ def test_a_missed_day_is_caught_up_until_the_next_step(world):
         "before-1",
         "before-5",
     ]
+
+
+def test_a_pass_planned_again_tries_no_claim_already_sent(world):
+    period, people, indicators = world(move=True)
+    walk(period, people, indicators, actions_for(people, indicators))
+    # The 23rd again: the late units are planned once more for the executive, sent that day.
+    with at(D(2026, 4, 23), 16), CaptureQueriesContext(connection) as queries:
+        result = reminders.run_pass()
+    assert result.sent == 0
+    planned = {
+        (digest.user.username, section.reason) for digest in result.digests for section in digest.sections
+    }
+    assert planned == {("executive", "late_units")}
+    statements = {query["sql"].split()[0].upper() for query in queries}
+    assert not statements & {"INSERT", "SAVEPOINT", "ROLLBACK"}
 
 
 def test_a_locked_quarter_reminds_no_one(world):
