@@ -6,7 +6,6 @@ the lease runs out and the assembly is queued again for any worker (``recovery``
 worker that lost its lease drops its copy: only the lease holder saves the book."""
 
 import ctypes
-import ctypes.util
 import gc
 import io
 import logging
@@ -43,9 +42,20 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # The lease is renewed between steps, and every so many sheets while they are merged.
 RENEW_EVERY_SHEETS = 100
-# glibc's malloc_trim, where there is one (see release_memory).
-_libc_name = ctypes.util.find_library("c")
-LIBC = ctypes.CDLL(_libc_name) if _libc_name and hasattr(ctypes.CDLL(_libc_name), "malloc_trim") else None
+
+
+def _libc():
+    """glibc, where there is one (its malloc_trim: see release_memory). Loaded by name, not
+    found with ctypes.util.find_library, which runs /sbin/ldconfig in a subprocess: that
+    failed once in a gunicorn worker being stopped, and the import with it (a 500)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+LIBC = _libc()
 # Covers and contents already rendered, by content (see front_matter).
 FRONT_MATTER_DIR = "books/front"
 

@@ -154,8 +154,9 @@ class Staff(PortalUser):
     def work(self):
         if self.current is None:
             self.open_next()
-            if self.current is None:  # all reported: reads the list now and then
+            if self.current is None:  # all reported: reads the list now and then, not every 3 s
                 self.client.get("/", name="page: home")
+                time.sleep(random.uniform(25, 35))  # gevent's sleep (locust patches time)
                 return
         current = self.current
         key = f"{current['pk']}/{self.account['quarter']}"
