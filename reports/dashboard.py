@@ -4,7 +4,7 @@ four quarters.
 
 Every figure is a ``COUNT(...) FILTER (...)`` over ``reports.progress.with_quarter_progress``
 (the definitions live there, and the indicator list filters by the same annotations), grouped
-by unit or by strategy area: seven queries whatever the number of units and indicators.
+by unit or by strategy area: four queries whatever the number of units and indicators.
 
 Definitions, for quarter q of an indicator:
 
@@ -45,13 +45,15 @@ PARTS = (
 FIGURES = (*PARTS, QuarterProgress.LATE)
 
 
-def progress_counts() -> dict:
-    """Aggregates over indicators annotated by ``with_quarter_progress``."""
-    counts = {"total": Count("pk"), "reported": Count("pk", filter=Q(quarter_reported=True))}
-    counts["on_time"] = Count("pk", filter=Q(quarter_reported=True, quarter_late=False))
+def progress_counts(prefix: str = "quarter") -> dict:
+    """Aggregates over indicators annotated by ``with_quarter_progress`` (with ``prefix``),
+    named as the fields of Figures."""
+    reported, late, progress = f"{prefix}_reported", f"{prefix}_late", f"{prefix}_progress"
+    counts = {"total": Count("pk"), "reported": Count("pk", filter=Q(**{reported: True}))}
+    counts["on_time"] = Count("pk", filter=Q(**{reported: True, late: False}))
     for part in PARTS:
-        counts[part.value] = Count("pk", filter=Q(quarter_progress=part))
-    counts[QuarterProgress.LATE.value] = Count("pk", filter=Q(quarter_late=True))
+        counts[part.value] = Count("pk", filter=Q(**{progress: part}))
+    counts[QuarterProgress.LATE.value] = Count("pk", filter=Q(**{late: True}))
     return counts
 
 
@@ -67,8 +69,8 @@ class Figures:
     on_time: int = 0
 
     @classmethod
-    def from_row(cls, row: dict) -> "Figures":
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+    def from_row(cls, row: dict, prefix: str = "") -> "Figures":
+        return cls(**{name: row[prefix + name] for name in cls.__dataclass_fields__})
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(
@@ -221,19 +223,19 @@ NO_AREA = "none"
 
 def figures_by_unit(indicators, today: datetime.date) -> tuple[dict, dict]:
     """Each unit's figures in each quarter, {quarter: {unit code: Figures}}, and the
-    units' names by code: one query per quarter."""
-    by_quarter, names = {}, {}
+    units' names by code: one query, the four quarters side by side (``count1_on_track``, …)."""
+    counts = {}
     for quarter in QUARTERS:
-        rows = (
-            with_quarter_progress(indicators, quarter, today)
-            .values("org_unit__code", "org_unit__name")
-            .annotate(**progress_counts())
-            .order_by("org_unit__code")
+        indicators = with_quarter_progress(indicators, quarter, today, prefix=f"q{quarter}")
+        counts.update(
+            {f"count{quarter}_{name}": count for name, count in progress_counts(f"q{quarter}").items()}
         )
-        by_quarter[quarter] = {}
-        for row in rows:
-            names[row["org_unit__code"]] = row["org_unit__name"]
-            by_quarter[quarter][row["org_unit__code"]] = Figures.from_row(row)
+    rows = indicators.values("org_unit__code", "org_unit__name").annotate(**counts).order_by("org_unit__code")
+    by_quarter, names = {quarter: {} for quarter in QUARTERS}, {}
+    for row in rows:
+        names[row["org_unit__code"]] = row["org_unit__name"]
+        for quarter in QUARTERS:
+            by_quarter[quarter][row["org_unit__code"]] = Figures.from_row(row, f"count{quarter}_")
     return by_quarter, names
 
 
@@ -296,7 +298,8 @@ def compliance_row(code, name, figures_by_quarter: dict, filters: dict, year: in
 
 
 def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
-    """All the dashboard shows, in seven queries."""
+    """All the dashboard shows, in four queries: the figures per unit in the four quarters,
+    per strategy area, the strategy areas, the year's deadlines."""
     year = fiscal_year.year
     indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
     by_quarter, names = figures_by_unit(indicators, today)
