@@ -89,6 +89,16 @@ def list_url(year: int, quarter: int | None = None, progress: str | None = None,
     return f"{reverse('indicator_list')}?{urlencode(query)}"
 
 
+def list_links(year: int, quarter: int, filters: dict) -> dict:
+    """``list_url`` of the group ``filters`` selects, "all" and each of FIGURES: the same
+    URLs, the query string assembled once for the seven (some 600 links a page)."""
+    start = f"{reverse('indicator_list')}?{urlencode({'year': year, 'quarter': quarter})}"
+    end = f"&{urlencode(filters)}" if filters else ""
+    links = {"all": start + end}
+    links.update({part: f"{start}&progress={part.value}{end}" for part in FIGURES})
+    return links
+
+
 @dataclass
 class Stat:
     part: str
@@ -114,6 +124,7 @@ class Row:
     figures: Figures
     links: dict  # "all" and each of FIGURES -> indicator list URL
     bar: Bar
+    shows_no_target: bool = True  # the table has the "no target to compare" column
 
     @property
     def cells(self) -> list[Cell]:
@@ -134,8 +145,7 @@ class Row:
 
 
 def make_row(code, name, figures, year, quarter, filters, bar_size) -> Row:
-    links = {"all": list_url(year, quarter, **filters)}
-    links.update({part: list_url(year, quarter, part, **filters) for part in FIGURES})
+    links = list_links(year, quarter, filters)
     width, height, label_width = bar_size
     parts = [(part, part.label, getattr(figures, part), links[part]) for part in PARTS]
     return Row(code, name, figures, links, stacked_bar(parts, figures.total, width, height, label_width))
@@ -281,6 +291,7 @@ def area_rows(indicators, year: int, quarter: int, today: datetime.date) -> list
 
 def compliance_row(code, name, figures_by_quarter: dict, filters: dict, year: int, columns) -> ComplianceRow:
     """A group's share of reports in, and in on time, in each quarter of ``columns``."""
+    links = {column.quarter: list_links(year, column.quarter, filters)["all"] for column in columns}
     cells = []
     for column in columns:
         figures = figures_by_quarter[column.quarter]
@@ -291,7 +302,7 @@ def compliance_row(code, name, figures_by_quarter: dict, filters: dict, year: in
                 reported=figures.reported,
                 on_time=figures.on_time,
                 is_due=column.is_due,
-                href=list_url(year, column.quarter, **filters),
+                href=links[column.quarter],
             )
         )
     return ComplianceRow(code, name, cells)
@@ -309,6 +320,8 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
     ]
     totals = sum((row.figures for row in units), Figures())
     areas = area_rows(indicators, year, quarter, today)
+    for row in (*units, *areas):
+        row.shows_no_target = totals.no_target > 0
     # The effective deadlines: moved off non-working days when the year says so.
     due_dates = dict(
         FiscalQuarter.objects.filter(fiscal_year=fiscal_year).values_list("quarter", "effective_due_date")
