@@ -89,10 +89,11 @@ def list_url(year: int, quarter: int | None = None, progress: str | None = None,
     return f"{reverse('indicator_list')}?{urlencode(query)}"
 
 
-def list_links(year: int, quarter: int, filters: dict) -> dict:
+def list_links(year: int, quarter: int, filters: dict, path: str = "") -> dict:
     """``list_url`` of the group ``filters`` selects, "all" and each of FIGURES: the same
-    URLs, the query string assembled once for the seven (some 600 links a page)."""
-    start = f"{reverse('indicator_list')}?{urlencode({'year': year, 'quarter': quarter})}"
+    URLs, the query string assembled once for the seven (some 600 links a page); ``path``
+    is the list's, when the caller has looked it up already."""
+    start = f"{path or reverse('indicator_list')}?{urlencode({'year': year, 'quarter': quarter})}"
     end = f"&{urlencode(filters)}" if filters else ""
     links = {"all": start + end}
     links.update({part: f"{start}&progress={part.value}{end}" for part in FIGURES})
@@ -144,8 +145,8 @@ class Row:
         ]
 
 
-def make_row(code, name, figures, year, quarter, filters, bar_size) -> Row:
-    links = list_links(year, quarter, filters)
+def make_row(code, name, figures, year, quarter, filters, bar_size, path: str = "") -> Row:
+    links = list_links(year, quarter, filters, path)
     width, height, label_width = bar_size
     parts = [(part, part.label, getattr(figures, part), links[part]) for part in PARTS]
     return Row(code, name, figures, links, stacked_bar(parts, figures.total, width, height, label_width))
@@ -249,7 +250,7 @@ def figures_by_unit(indicators, today: datetime.date) -> tuple[dict, dict]:
     return by_quarter, names
 
 
-def area_rows(indicators, year: int, quarter: int, today: datetime.date) -> list[Row]:
+def area_rows(indicators, year: int, quarter: int, today: datetime.date, path: str = "") -> list[Row]:
     """One row per strategy area (ด้าน): the level-1 node above each indicator's node
     (indicators hang on level-4 nodes, but a node of any level is attached to its area
     too); then the indicators on no node, if any. Two queries."""
@@ -276,6 +277,7 @@ def area_rows(indicators, year: int, quarter: int, today: datetime.date) -> list
             quarter,
             {"strategy": node.code},
             ROW_BAR,
+            path,
         )
         for node in StrategyNode.objects.filter(level=1).order_by("code")
     ]
@@ -289,9 +291,11 @@ def area_rows(indicators, year: int, quarter: int, today: datetime.date) -> list
     return areas
 
 
-def compliance_row(code, name, figures_by_quarter: dict, filters: dict, year: int, columns) -> ComplianceRow:
+def compliance_row(
+    code, name, figures_by_quarter: dict, filters: dict, year: int, columns, path: str = ""
+) -> ComplianceRow:
     """A group's share of reports in, and in on time, in each quarter of ``columns``."""
-    links = {column.quarter: list_links(year, column.quarter, filters)["all"] for column in columns}
+    links = {column.quarter: list_links(year, column.quarter, filters, path)["all"] for column in columns}
     cells = []
     for column in columns:
         figures = figures_by_quarter[column.quarter]
@@ -312,14 +316,15 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
     """All the dashboard shows, in four queries: the figures per unit in the four quarters,
     per strategy area, the strategy areas, the year's deadlines."""
     year = fiscal_year.year
+    path = reverse("indicator_list")  # looked up once for the page's some 600 links
     indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
     by_quarter, names = figures_by_unit(indicators, today)
     units = [
-        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR)
+        make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR, path)
         for code, name in sorted(names.items())
     ]
     totals = sum((row.figures for row in units), Figures())
-    areas = area_rows(indicators, year, quarter, today)
+    areas = area_rows(indicators, year, quarter, today, path)
     for row in (*units, *areas):
         row.shows_no_target = totals.no_target > 0
     # The effective deadlines: moved off non-working days when the year says so.
@@ -331,7 +336,9 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         for q in QUARTERS
     ]
     compliance = [
-        compliance_row(code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code}, year, columns)
+        compliance_row(
+            code, name, {q: by_quarter[q][code] for q in QUARTERS}, {"unit": code}, year, columns, path
+        )
         for code, name in sorted(names.items())
     ]
     city = {q: sum(by_quarter[q].values(), Figures()) for q in QUARTERS}
@@ -339,10 +346,10 @@ def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date)
         fiscal_year=fiscal_year,
         quarter=quarter,
         due_date=due_dates.get(quarter),
-        totals=make_row("", "", totals, year, quarter, {}, TOTAL_BAR),
+        totals=make_row("", "", totals, year, quarter, {}, TOTAL_BAR, path),
         areas=areas,
         units=units,
         columns=columns,
         compliance=compliance,
-        compliance_total=compliance_row("", "", city, {}, year, columns),
+        compliance_total=compliance_row("", "", city, {}, year, columns, path),
     )
