@@ -3,8 +3,9 @@ whole city, per strategy area and per unit, and each unit's reporting compliance
 four quarters.
 
 Every figure is a ``COUNT(...) FILTER (...)`` over ``reports.progress.with_quarter_progress``
-(the definitions live there, and the indicator list filters by the same annotations), grouped
-by unit or by strategy area: four queries whatever the number of units and indicators.
+(the definitions live there, and the indicator list filters by the same annotations), the
+four quarters side by side, grouped by unit and strategy area: three queries whatever the
+number of units and indicators.
 
 Definitions, for quarter q of an indicator:
 
@@ -23,6 +24,7 @@ Compliance for quarter q: the share of a unit's indicators reported, and reporte
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -232,42 +234,48 @@ ROW_BAR = (240, 14, 0)
 NO_AREA = "none"
 
 
-def figures_by_unit(indicators, today: datetime.date) -> tuple[dict, dict]:
-    """Each unit's figures in each quarter, {quarter: {unit code: Figures}}, and the
-    units' names by code: one query, the four quarters side by side (``count1_on_track``, …)."""
+def figures_by_group(indicators, today: datetime.date) -> tuple[dict, dict, dict]:
+    """Each unit's and each strategy area's figures in each quarter, {quarter: {unit code:
+    Figures}} and {quarter: {area's node pk: Figures}}, and the units' names by code.
+
+    One query, the four quarters side by side (``count1_on_track``, …), grouped by unit and
+    strategy area: the level-1 node above each indicator's node (indicators hang on level-4
+    nodes, but a node of any level is attached to its area too; None: on no node). A unit's
+    figures are the sums of its areas', an area's the sums of its units'."""
     counts = {}
     for quarter in QUARTERS:
         indicators = with_quarter_progress(indicators, quarter, today, prefix=f"q{quarter}")
         counts.update(
             {f"count{quarter}_{name}": count for name, count in progress_counts(f"q{quarter}").items()}
         )
-    rows = indicators.values("org_unit__code", "org_unit__name").annotate(**counts).order_by("org_unit__code")
-    by_quarter, names = {quarter: {} for quarter in QUARTERS}, {}
-    for row in rows:
-        names[row["org_unit__code"]] = row["org_unit__name"]
-        for quarter in QUARTERS:
-            by_quarter[quarter][row["org_unit__code"]] = Figures.from_row(row, f"count{quarter}_")
-    return by_quarter, names
-
-
-def area_rows(indicators, year: int, quarter: int, today: datetime.date, path: str = "") -> list[Row]:
-    """One row per strategy area (ด้าน): the level-1 node above each indicator's node
-    (indicators hang on level-4 nodes, but a node of any level is attached to its area
-    too); then the indicators on no node, if any. Two queries."""
     area_of = Coalesce(
         "strategy_node__parent__parent__parent",
         "strategy_node__parent__parent",
         "strategy_node__parent",
         "strategy_node",
     )
-    area_figures = {
-        row["area"]: Figures.from_row(row)
-        for row in with_quarter_progress(indicators, quarter, today)
-        .annotate(area=area_of)
-        .values("area")
-        .annotate(**progress_counts())
-        .order_by()
-    }
+    rows = (
+        indicators.annotate(area=area_of)
+        .values("org_unit__code", "org_unit__name", "area")
+        .annotate(**counts)
+        .order_by("org_unit__code")
+    )
+    by_unit = {quarter: defaultdict(Figures) for quarter in QUARTERS}
+    by_area = {quarter: defaultdict(Figures) for quarter in QUARTERS}
+    names = {}
+    for row in rows:
+        code, area = row["org_unit__code"], row["area"]
+        names[code] = row["org_unit__name"]
+        for quarter in QUARTERS:
+            figures = Figures.from_row(row, f"count{quarter}_")
+            by_unit[quarter][code] += figures
+            by_area[quarter][area] += figures
+    return by_unit, by_area, names
+
+
+def area_rows(area_figures: dict, year: int, quarter: int, path: str = "") -> list[Row]:
+    """One row per strategy area (ด้าน), then the indicators on no node, if any. One query
+    (the areas)."""
     areas = [
         make_row(
             node.code,
@@ -313,18 +321,18 @@ def compliance_row(
 
 
 def build_dashboard(fiscal_year: FiscalYear, quarter: int, today: datetime.date) -> Dashboard:
-    """All the dashboard shows, in four queries: the figures per unit in the four quarters,
-    per strategy area, the strategy areas, the year's deadlines."""
+    """All the dashboard shows, in three queries: the figures per unit and strategy area in
+    the four quarters, the strategy areas, the year's deadlines."""
     year = fiscal_year.year
     path = reverse("indicator_list")  # looked up once for the page's some 600 links
     indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
-    by_quarter, names = figures_by_unit(indicators, today)
+    by_quarter, by_area, names = figures_by_group(indicators, today)
     units = [
         make_row(code, name, by_quarter[quarter][code], year, quarter, {"unit": code}, ROW_BAR, path)
         for code, name in sorted(names.items())
     ]
     totals = sum((row.figures for row in units), Figures())
-    areas = area_rows(indicators, year, quarter, today, path)
+    areas = area_rows(by_area[quarter], year, quarter, path)
     for row in (*units, *areas):
         row.shows_no_target = totals.no_target > 0
     # The effective deadlines: moved off non-working days when the year says so.
