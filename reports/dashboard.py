@@ -24,7 +24,6 @@ Compliance for quarter q: the share of a unit's indicators reported, and reporte
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -78,6 +77,9 @@ class Figures:
         return Figures(
             **{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__}
         )
+
+
+FIELDS = tuple(Figures.__dataclass_fields__)
 
 
 def list_url(year: int, quarter: int | None = None, progress: str | None = None, **filters) -> str:
@@ -245,31 +247,39 @@ def figures_by_group(indicators, today: datetime.date) -> tuple[dict, dict, dict
     counts = {}
     for quarter in QUARTERS:
         indicators = with_quarter_progress(indicators, quarter, today, prefix=f"q{quarter}")
-        counts.update(
-            {f"count{quarter}_{name}": count for name, count in progress_counts(f"q{quarter}").items()}
-        )
+        aggregates = progress_counts(f"q{quarter}")
+        counts.update({f"count{quarter}_{name}": aggregates[name] for name in FIELDS})
     area_of = Coalesce(
         "strategy_node__parent__parent__parent",
         "strategy_node__parent__parent",
         "strategy_node__parent",
         "strategy_node",
     )
-    rows = (
+    names, by_unit, by_area = {}, {}, {}  # the sums as lists of FIELDS, quarter after quarter
+    for code, name, area, *figures in (
         indicators.annotate(area=area_of)
         .values("org_unit__code", "org_unit__name", "area")
         .annotate(**counts)
         .order_by("org_unit__code")
-    )
-    by_unit = {quarter: defaultdict(Figures) for quarter in QUARTERS}
-    by_area = {quarter: defaultdict(Figures) for quarter in QUARTERS}
-    names = {}
-    for row in rows:
-        code, area = row["org_unit__code"], row["area"]
-        names[code] = row["org_unit__name"]
-        for quarter in QUARTERS:
-            figures = Figures.from_row(row, f"count{quarter}_")
-            by_unit[quarter][code] += figures
-            by_area[quarter][area] += figures
+        .values_list("org_unit__code", "org_unit__name", "area", *counts)
+    ):
+        names[code] = name
+        for sums, key in ((by_unit, code), (by_area, area)):
+            if key in sums:
+                sums[key] = [a + b for a, b in zip(sums[key], figures, strict=True)]
+            else:
+                sums[key] = figures
+    size = len(FIELDS)
+
+    def by_quarter(sums: dict) -> dict:
+        return {
+            quarter: {
+                key: Figures(*values[size * (quarter - 1) : size * quarter]) for key, values in sums.items()
+            }
+            for quarter in QUARTERS
+        }
+
+    by_unit, by_area = by_quarter(by_unit), by_quarter(by_area)
     return by_unit, by_area, names
 
 
