@@ -93,7 +93,7 @@ def test_a_cached_page_runs_fewer_queries(executive_client, world, django_assert
     make_report(world["indicators"][0], 1, "12", status="submitted")
     executive_client.get(URL)
     # session, user, roles, units (who may read what), fiscal years, figures version,
-    # unread notifications: no figure is computed again (12 more when it is).
+    # unread notifications: no figure is computed again (3 more when it is).
     with django_assert_num_queries(7):
         assert city(executive_client)["on_track"] == 1
 
