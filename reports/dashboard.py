@@ -48,14 +48,12 @@ FIGURES = (*PARTS, QuarterProgress.LATE)
 
 
 def progress_counts(prefix: str = "quarter") -> dict:
-    """Aggregates over indicators annotated by ``with_quarter_progress`` (with ``prefix``),
-    named as the fields of Figures."""
+    """Aggregates over indicators annotated by ``with_quarter_progress`` (with ``prefix``):
+    what Figures.from_counts needs besides the total."""
     reported, late, progress = f"{prefix}_reported", f"{prefix}_late", f"{prefix}_progress"
-    counts = {"total": Count("pk"), "reported": Count("pk", filter=Q(**{reported: True}))}
-    counts["on_time"] = Count("pk", filter=Q(**{reported: True, late: False}))
-    for part in PARTS:
-        counts[part.value] = Count("pk", filter=Q(**{progress: part}))
+    counts = {part.value: Count("pk", filter=Q(**{progress: part})) for part in PARTS[:3]}
     counts[QuarterProgress.LATE.value] = Count("pk", filter=Q(**{late: True}))
+    counts["reported_late"] = Count("pk", filter=Q(**{reported: True, late: True}))
     return counts
 
 
@@ -71,16 +69,25 @@ class Figures:
     on_time: int = 0
 
     @classmethod
-    def from_row(cls, row: dict, prefix: str = "") -> "Figures":
-        return cls(**{name: row[prefix + name] for name in cls.__dataclass_fields__})
+    def from_counts(cls, total, on_track, behind, no_target, late, reported_late) -> "Figures":
+        """From ``progress_counts``: the rest follows, every indicator being either not
+        reported or reported and on track, behind or without a target to compare."""
+        reported = on_track + behind + no_target
+        return cls(
+            total=total,
+            on_track=on_track,
+            behind=behind,
+            no_target=no_target,
+            not_reported=total - reported,
+            late=late,
+            reported=reported,
+            on_time=reported - reported_late,
+        )
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(
             **{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__}
         )
-
-
-FIELDS = tuple(Figures.__dataclass_fields__)
 
 
 def list_url(year: int, quarter: int | None = None, progress: str | None = None, **filters) -> str:
@@ -245,18 +252,19 @@ def figures_by_group(indicators, today: datetime.date) -> tuple[dict, dict, dict
     strategy area: the level-1 node above each indicator's node (indicators hang on level-4
     nodes, but a node of any level is attached to its area too; None: on no node). A unit's
     figures are the sums of its areas', an area's the sums of its units'."""
-    counts = {}
+    counts = {"total": Count("pk")}
     for quarter in QUARTERS:
         indicators = with_quarter_progress(indicators, quarter, today, prefix=f"q{quarter}")
-        aggregates = progress_counts(f"q{quarter}")
-        counts.update({f"count{quarter}_{name}": aggregates[name] for name in FIELDS})
+        counts.update(
+            {f"count{quarter}_{name}": count for name, count in progress_counts(f"q{quarter}").items()}
+        )
     area_of = Coalesce(
         "strategy_node__parent__parent__parent",
         "strategy_node__parent__parent",
         "strategy_node__parent",
         "strategy_node",
     )
-    names, by_unit, by_area = {}, {}, {}  # the sums as lists of FIELDS, quarter after quarter
+    names, by_unit, by_area = {}, {}, {}  # the sums of ``counts``, in their order
     for code, name, area, *figures in (
         indicators.annotate(area=area_of)
         .values("org_unit__code", "org_unit__name", "area")
@@ -270,12 +278,13 @@ def figures_by_group(indicators, today: datetime.date) -> tuple[dict, dict, dict
                 sums[key] = [a + b for a, b in zip(sums[key], figures, strict=True)]
             else:
                 sums[key] = figures
-    size = len(FIELDS)
+    size = len(progress_counts())
 
     def by_quarter(sums: dict) -> dict:
         return {
             quarter: {
-                key: Figures(*values[size * (quarter - 1) : size * quarter]) for key, values in sums.items()
+                key: Figures.from_counts(total, *counted[size * (quarter - 1) : size * quarter])
+                for key, (total, *counted) in sums.items()
             }
             for quarter in QUARTERS
         }
