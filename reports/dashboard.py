@@ -31,7 +31,7 @@ from django.db import connections
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from indicators.models import QUARTERS, FiscalQuarter, FiscalYear, Indicator, StrategyNode
 from reports.charts import Bar, stacked_bar
@@ -154,6 +154,11 @@ def make_row(code, name, figures, year, quarter, filters, bar_size, path: str = 
     return Row(code, name, figures, links, stacked_bar(parts, figures.total, width, height, label_width))
 
 
+# The compliance cells' titles (gettext_noop: translated where they are shown).
+REPORTED_TITLE = gettext_noop("%(reported)s of %(total)s reported")
+ON_TIME_TITLE = gettext_noop("%(on_time)s of %(total)s on time")
+
+
 @dataclass
 class ComplianceCell:
     quarter: int
@@ -175,13 +180,11 @@ class ComplianceCell:
     # a page). The same messages, so the same translations.
     @property
     def reported_title(self) -> str:
-        message = gettext("%(reported)s of %(total)s reported")
-        return message % {"reported": self.reported, "total": self.total}
+        return gettext(REPORTED_TITLE) % {"reported": self.reported, "total": self.total}
 
     @property
     def on_time_title(self) -> str:
-        message = gettext("%(on_time)s of %(total)s on time")
-        return message % {"on_time": self.on_time, "total": self.total}
+        return gettext(ON_TIME_TITLE) % {"on_time": self.on_time, "total": self.total}
 
     @property
     def reported_heat(self) -> str:
@@ -202,6 +205,10 @@ class ComplianceRow:
     code: str
     name: str
     cells: list[ComplianceCell]
+
+    @property
+    def total(self) -> int:
+        return self.cells[0].total
 
 
 @dataclass
