@@ -76,7 +76,14 @@ class Figures:
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(
-            **{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__}
+            self.total + other.total,
+            self.on_track + other.on_track,
+            self.behind + other.behind,
+            self.no_target + other.no_target,
+            self.not_reported + other.not_reported,
+            self.late + other.late,
+            self.reported + other.reported,
+            self.on_time + other.on_time,
         )
 
 
