@@ -2,8 +2,7 @@
 bar, each unit's compliance cells. Some 70 rows of 7 figures, a bar and 8 compliance cells
 a page: as template loops they cost most of a page computed afresh, as f-strings a tenth.
 Everything shown is escaped here as the template would; numbers are written as the
-template writes them (no thousands separator). And the indicator list's progress badges,
-which share the dashboard's words."""
+template writes them (no thousands separator)."""
 
 import html
 
@@ -88,17 +87,3 @@ def compliance_cells(row: ComplianceRow) -> SafeString:
             f'title="{escape(on_time)}">{cell.on_time_percent}%</a></td>'
         )
     return mark_safe("".join(cells))
-
-
-@register.simple_tag
-def progress_badge(progress: str, late: bool) -> SafeString:
-    """An indicator's progress in a quarter, and whether it is late, as the list's badges
-    (once per row: a tag, not an include)."""
-    if progress not in (QuarterProgress.ON_TRACK, QuarterProgress.BEHIND, QuarterProgress.NO_TARGET):
-        label = QuarterProgress.NOT_REPORTED.label
-    else:
-        label = QuarterProgress(progress).label
-    badge = f'<span class="badge progress-{escape(progress)}">{escape(label)}</span>'
-    if late:
-        badge += f' <span class="badge progress-late">{escape(QuarterProgress.LATE.label)}</span>'
-    return mark_safe(badge + "\n")

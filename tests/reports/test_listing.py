@@ -220,3 +220,16 @@ def test_the_rows_leave_out_the_long_texts_the_list_does_not_show(executive_clie
     rows = list(response.context["rows"])
     assert len(rows) == len(quarter_two)
     assert {"definition", "calculation_method", "data_source"} <= rows[0].get_deferred_fields()
+
+
+def test_rows_written_in_python_escape_what_they_show(executive_client):
+    # The rows are written by reports/templatetags/listing.py, not by template lookups.
+    year = make_fiscal_year(2568)
+    unit = make_unit("0700", name='ฝ่าย <b>"A&B"</b>')
+    indicator = make_indicator(year, unit, name="<script>x</script> & ร้อยละ", annual_target="1234.50")
+    make_report(indicator, 1, "7", status="submitted")
+    response = executive_client.get(URL, {"year": "2568", "quarter": "1"})
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; ร้อยละ" in response.text
+    assert "ฝ่าย &lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;" in response.text
+    assert "<script>x" not in response.text
+    assert "1,234.5" in response.text  # as the num filter writes it
