@@ -257,9 +257,9 @@ def figures_by_group(indicators, today: datetime.date) -> tuple[dict, dict, dict
     too; None: on no node). A unit's figures are the sums of its areas', an area's the sums
     of its units'. Inside, the ORM writes each indicator's progress in the four quarters
     side by side (``with_quarter_progress``, prefixed ``q1_`` … ``q4_``); around it, the
-    counts (``progress_counts``) are written here: as the ORM's aggregates, each count would
-    repeat its quarter's whole CASE expression (a 12 KB query, a third of the page's time
-    spent building it)."""
+    counts (what ``Figures.from_counts`` takes) are written here: as the ORM's aggregates,
+    each count would repeat its quarter's whole CASE expression (a 12 KB query, a third of
+    the page's time spent building it)."""
     columns = []
     for quarter in QUARTERS:
         indicators = with_quarter_progress(indicators, quarter, today, prefix=f"q{quarter}")

@@ -809,8 +809,6 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
-
-
 class WorkerHeartbeat(models.Model):
     """A book worker's sign of life, written at every poll and task (reports.workers).
     The health check (/health/background/) reads it; a worker that stops cleanly

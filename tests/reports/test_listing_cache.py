@@ -97,3 +97,4 @@ def test_a_cached_page_runs_no_query_of_the_list(client, world, django_assert_nu
     # no count, no page, no filter choices (12 when not cached)
     with django_assert_num_queries(6):
         assert client.get(URL, {"year": "2568"}).status_code == 200
+
