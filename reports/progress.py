@@ -23,7 +23,9 @@ class QuarterProgress(models.TextChoices):
     LATE = "late", _("late")
 
 
-def with_quarter_progress(indicators: QuerySet, quarter: int, today=None) -> QuerySet:
+def with_quarter_progress(
+    indicators: QuerySet, quarter: int, today=None, prefix: str = "quarter"
+) -> QuerySet:
     """Annotate each indicator with where it stands in ``quarter`` of its fiscal year,
     computed in the database (three LEFT JOINs, each matching at most one row):
 
@@ -41,47 +43,57 @@ def with_quarter_progress(indicators: QuerySet, quarter: int, today=None) -> Que
       better); else *behind*;
     - ``quarter_late``: reported after the deadline (QuarterReport.is_late), or not
       reported and the deadline has passed. It overlaps the progress values.
+
+    Another ``prefix`` names them ``<prefix>_status`` and so on, so that one query can
+    annotate several quarters (the dashboard counts the four in one query).
     """
     today = today or timezone.localdate()
-    reported = Q(quarter_status__in=QuarterReport.REPORTED)
-    target = F("quarter_plan__target")
+    report, plan, period = f"{prefix}_report", f"{prefix}_plan", f"{prefix}_period"
+    status, result, target_name = f"{prefix}_status", f"{prefix}_result", f"{prefix}_target"
+    due, reported_name = f"{prefix}_due", f"{prefix}_reported"
+    reported = Q(**{f"{status}__in": QuarterReport.REPORTED})
+    target = F(f"{plan}__target")
     if quarter == 4:
         target = Coalesce(target, F("annual_target"))
     reaches_target = Q(
-        direction=Indicator.Direction.HIGHER_IS_BETTER, quarter_result__gte=F("quarter_target")
-    ) | Q(direction=Indicator.Direction.LOWER_IS_BETTER, quarter_result__lte=F("quarter_target"))
+        direction=Indicator.Direction.HIGHER_IS_BETTER, **{f"{result}__gte": F(target_name)}
+    ) | Q(direction=Indicator.Direction.LOWER_IS_BETTER, **{f"{result}__lte": F(target_name)})
+    no_comparison = Q(**{f"{result}__isnull": True}) | Q(**{f"{target_name}__isnull": True})
     return (
         indicators.annotate(
-            quarter_report=FilteredRelation("reports", condition=Q(reports__quarter=quarter)),
-            quarter_plan=FilteredRelation("targets", condition=Q(targets__quarter=quarter)),
-            quarter_period=FilteredRelation(
-                "fiscal_year__quarters", condition=Q(fiscal_year__quarters__quarter=quarter)
-            ),
-        )
-        .annotate(
-            quarter_status=F("quarter_report__status"),
-            quarter_result=F("quarter_report__result"),
-            quarter_target=target,
-            quarter_due=F("quarter_period__effective_due_date"),
-        )
-        .annotate(
-            quarter_reported=Case(When(reported, then=True), default=False, output_field=BooleanField()),
-            quarter_progress=Case(
-                When(
-                    reported & (Q(quarter_result__isnull=True) | Q(quarter_target__isnull=True)),
-                    then=Value(QuarterProgress.NO_TARGET),
+            **{
+                report: FilteredRelation("reports", condition=Q(reports__quarter=quarter)),
+                plan: FilteredRelation("targets", condition=Q(targets__quarter=quarter)),
+                period: FilteredRelation(
+                    "fiscal_year__quarters", condition=Q(fiscal_year__quarters__quarter=quarter)
                 ),
-                When(reported & reaches_target, then=Value(QuarterProgress.ON_TRACK)),
-                When(reported, then=Value(QuarterProgress.BEHIND)),
-                default=Value(QuarterProgress.NOT_REPORTED),
-                output_field=CharField(),
-            ),
-            quarter_late=Case(
-                When(reported, then=F("quarter_report__is_late")),
-                When(quarter_due__lt=today, then=True),
-                default=False,
-                output_field=BooleanField(),
-            ),
+            }
+        )
+        .annotate(
+            **{
+                status: F(f"{report}__status"),
+                result: F(f"{report}__result"),
+                target_name: target,
+                due: F(f"{period}__effective_due_date"),
+            }
+        )
+        .annotate(
+            **{
+                reported_name: Case(When(reported, then=True), default=False, output_field=BooleanField()),
+                f"{prefix}_progress": Case(
+                    When(reported & no_comparison, then=Value(QuarterProgress.NO_TARGET)),
+                    When(reported & reaches_target, then=Value(QuarterProgress.ON_TRACK)),
+                    When(reported, then=Value(QuarterProgress.BEHIND)),
+                    default=Value(QuarterProgress.NOT_REPORTED),
+                    output_field=CharField(),
+                ),
+                f"{prefix}_late": Case(
+                    When(reported, then=F(f"{report}__is_late")),
+                    When(**{f"{due}__lt": today}, then=True),
+                    default=False,
+                    output_field=BooleanField(),
+                ),
+            }
         )
     )
 

@@ -1,11 +1,9 @@
 """Reads for the reporting workflow and the home pages, each in a fixed number of queries."""
 
-from collections import defaultdict
-
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 
 from indicators.access import get_indicator_for_user, visible_indicators, visible_to
-from indicators.models import QUARTERS, FiscalQuarter, Indicator, OrgUnit, QuarterTarget
+from indicators.models import QUARTERS, FiscalQuarter, Indicator, QuarterTarget
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
 
@@ -88,24 +86,22 @@ REPORTING_COUNTS = ("total", *QuarterReport.Status.values, "not_started", "repor
 
 
 def reporting_by_unit(fiscal_year, quarter: int) -> tuple[list[dict], dict]:
-    """For each unit with indicators in ``fiscal_year``: how many it has, how many of their
-    reports for ``quarter`` are in each status, not started, reported; and the sums
-    (three queries)."""
-    indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
-    totals = dict(indicators.values_list("org_unit").annotate(n=Count("id")))
-    counts = defaultdict(dict)
-    for unit_id, status, number in (
-        QuarterReport.objects.filter(indicator__fiscal_year=fiscal_year, quarter=quarter)
-        .values_list("indicator__org_unit", "status")
-        .annotate(n=Count("id"))
-    ):
-        counts[unit_id][status] = number
+    """For each unit with indicators in ``fiscal_year`` (its ``code`` and ``name``): how
+    many it has, how many of their reports for ``quarter`` are in each status, not started,
+    reported; and the sums. One query: each indicator joined with its report for the
+    quarter (at most one), counted per status and grouped by unit."""
+    statuses = QuarterReport.Status.values
+    counts = {status: Count("pk", filter=Q(quarter_report__status=status)) for status in statuses}
     rows = []
-    for unit in OrgUnit.objects.filter(pk__in=totals).order_by("code"):
-        by_status = counts[unit.pk]
-        row = {"unit": unit, "total": totals[unit.pk]}
-        row |= {status: by_status.get(status, 0) for status in QuarterReport.Status.values}
-        row["not_started"] = row["total"] - sum(by_status.values())
-        row["reported"] = sum(by_status.get(status, 0) for status in QuarterReport.REPORTED)
+    for row in (
+        Indicator.objects.filter(fiscal_year=fiscal_year)
+        .annotate(quarter_report=FilteredRelation("reports", condition=Q(reports__quarter=quarter)))
+        .values("org_unit__code", "org_unit__name")
+        .annotate(total=Count("pk"), **counts)
+        .order_by("org_unit__code")
+    ):
+        row = {"code": row.pop("org_unit__code"), "name": row.pop("org_unit__name"), **row}
+        row["not_started"] = row["total"] - sum(row[status] for status in statuses)
+        row["reported"] = sum(row[status] for status in QuarterReport.REPORTED)
         rows.append(row)
     return rows, {key: sum(row[key] for row in rows) for key in REPORTING_COUNTS}

@@ -4,12 +4,18 @@ executives and administrators the reporting progress per unit."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from indicators.access import principal
 from indicators.models import QUARTERS, FiscalYear
 from indicators.periods import chosen_period, default_fiscal_year, years_with_last_due_quarter
+from reports.models import FiguresVersion
 from reports.selectors import quarter_statuses, reporting_by_unit
+
+# How long the rendered overview is kept (a change to its figures makes a new key anyway).
+CACHE_SECONDS = 3600
 
 
 @require_safe
@@ -44,13 +50,19 @@ def overview(request: HttpRequest, years: list[FiscalYear], today) -> HttpRespon
     fiscal_year, quarter = chosen_period(
         years, request.GET.get("year", ""), request.GET.get("quarter", ""), today
     )
-    rows, summary = reporting_by_unit(fiscal_year, quarter)
+    # As the dashboard: everyone who reads everything sees the same figures, rendered once
+    # per year, quarter, language and version of the data they count (FiguresVersion: a
+    # report's status, indicators, units, years), computed only when the cache has none.
+    version = FiguresVersion.current()
+    counted = SimpleLazyObject(lambda: reporting_by_unit(fiscal_year, quarter))
     context = {
         "fiscal_year": fiscal_year,
         "years": years,
         "quarter": quarter,
         "quarters": QUARTERS,
-        "rows": rows,
-        "summary": summary,
+        "rows": SimpleLazyObject(lambda: counted[0]),
+        "summary": SimpleLazyObject(lambda: counted[1]),
+        "cache_key": f"{fiscal_year.year}:{quarter}:{get_language()}:{version}",
+        "cache_seconds": CACHE_SECONDS if version is not None else 0,
     }
     return render(request, "reports/home_overview.html", context)

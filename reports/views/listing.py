@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from indicators.access import principal
 from kpi_portal.navigation import query_without_page
-from reports.filters import listed_indicators
+from reports.filters import list_rows, listed_indicators
 from reports.models import FiguresVersion
 
 # How long a rendered list is kept (a change to what it shows makes a new key anyway).
@@ -30,12 +30,14 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     page = SimpleLazyObject(
         lambda: Paginator(found[1], settings.INDICATORS_PER_PAGE).get_page(request.GET.get("page"))
     )
+    rows = SimpleLazyObject(lambda: list_rows(form, page))
     who = principal(request.user)
     scope = "all" if who.reads_everything else ",".join(map(str, sorted(who.unit_ids)))
     version = FiguresVersion.current()
     context = {
         "form": form,
         "page": page,
+        "rows": rows,
         "query": query_without_page(request),
         "cache_key": (
             f"{scope}:{get_language()}:{timezone.localdate().isoformat()}:{version}:{request.GET.urlencode()}"

@@ -283,10 +283,10 @@ def test_unit_staff_may_not_see_it(client):
 @pytest.mark.parametrize("scale", [1, 10])
 def test_query_count_does_not_grow_with_the_data(executive_client, django_assert_num_queries, scale):
     build_world(scale)
-    # session, user, roles and units (one query); fiscal years; one per quarter (figures per unit);
-    # figures per strategy area; the strategy areas; the year's deadlines; the figures'
+    # session, user, roles and units (one query); fiscal years; the figures per unit and strategy area,
+    # the four quarters in one; the strategy areas; the year's deadlines; the figures'
     # version (the cache key)
-    with django_assert_num_queries(12 + 1):  # + the navigation's unread notifications
+    with django_assert_num_queries(8 + 1):  # + the navigation's unread notifications
         response = executive_client.get(URL, {"year": YEAR, "quarter": 4})
     assert response.status_code == 200
     assert len(response.context["dashboard"].units) == 2 * scale
@@ -299,3 +299,19 @@ def test_draft_and_returned_reports_are_not_reported(executive_client):
         make_report(make_indicator(year, unit), 4, "100", status=status)  # Q4: the annual target, 100
     figures = executive_client.get(URL, {"year": YEAR, "quarter": 4}).context["dashboard"].totals.figures
     assert (figures.total, figures.on_track, figures.not_reported) == (4, 2, 2)
+
+
+def test_rows_written_in_python_escape_what_they_show(executive_client):
+    # Each row's cells and bar are written by reports/templatetags/dashboard.py.
+    year = make_fiscal_year(YEAR)
+    unit = make_unit("0700", name='ฝ่าย <b>"A&B"</b>')
+    make_report(make_indicator(year, unit), 4, "100", status="submitted")
+    html = executive_client.get(URL, {"year": YEAR, "quarter": 4}).content.decode()
+    escaped = "ฝ่าย &lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;"
+    assert f"<title>{escaped}</title>" in html  # the unit's bar
+    assert f"0700 {escaped}</th>" in html  # its row, and its compliance row
+    assert "<b>" not in html
+    assert (
+        f'href="{reverse("indicator_list")}?year={YEAR}&amp;quarter=4&amp;progress=on_track&amp;unit=0700"'
+        in html
+    )

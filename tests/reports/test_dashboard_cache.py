@@ -92,8 +92,8 @@ def test_autosaving_a_narrative_changes_no_figure_version(world):
 def test_a_cached_page_runs_fewer_queries(executive_client, world, django_assert_num_queries):
     make_report(world["indicators"][0], 1, "12", status="submitted")
     executive_client.get(URL)
-    # session, user, roles and units in one query (who may read what), fiscal years,
-    # figures version, unread notifications: no figure is computed again (12 more when it is).
+    # session, user, roles and units in one query (who may read what), fiscal years, figures version,
+    # unread notifications: no figure is computed again (3 more when it is).
     with django_assert_num_queries(6):
         assert city(executive_client)["on_track"] == 1
 

@@ -178,7 +178,8 @@ def test_filter_by_progress_in_a_quarter(executive_client, quarter_two, progress
 def test_a_quarter_alone_lists_all_with_their_progress(executive_client, quarter_two):
     response = executive_client.get(URL, {"year": "2568", "quarter": "2", "unit": "5016"})
     assert response.status_code == 200
-    rows = {i.name: i for i in response.context["page"].object_list}
+    # The page's rows are annotated with their progress after paging (reports.filters.list_rows).
+    rows = {i.name: i for i in response.context["rows"]}
     assert set(rows) == set(quarter_two)
     assert rows["more_complaints"].quarter_progress == "behind" and rows["more_complaints"].quarter_late
     assert rows["draft"].quarter_progress == "not_reported"
@@ -212,3 +213,23 @@ def test_the_quarter_filters_add_no_query(executive_client, django_assert_num_qu
     with django_assert_num_queries(10 + 1):  # + the navigation's unread notifications
         response = executive_client.get(URL, {"year": "2568", "quarter": "2", "progress": "not_reported"})
     assert len(response.context["page"].object_list) == 30
+
+
+def test_the_rows_leave_out_the_long_texts_the_list_does_not_show(executive_client, quarter_two):
+    response = executive_client.get(URL, {"year": "2568", "quarter": "2"})
+    rows = list(response.context["rows"])
+    assert len(rows) == len(quarter_two)
+    assert {"definition", "calculation_method", "data_source"} <= rows[0].get_deferred_fields()
+
+
+def test_rows_written_in_python_escape_what_they_show(executive_client):
+    # The rows are written by reports/templatetags/listing.py, not by template lookups.
+    year = make_fiscal_year(2568)
+    unit = make_unit("0700", name='ฝ่าย <b>"A&B"</b>')
+    indicator = make_indicator(year, unit, name="<script>x</script> & ร้อยละ", annual_target="1234.50")
+    make_report(indicator, 1, "7", status="submitted")
+    response = executive_client.get(URL, {"year": "2568", "quarter": "1"})
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; ร้อยละ" in response.text
+    assert "ฝ่าย &lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;" in response.text
+    assert "<script>x" not in response.text
+    assert "1,234.5" in response.text  # as the num filter writes it
