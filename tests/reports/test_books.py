@@ -129,6 +129,26 @@ def test_progress_moves_from_zero_to_done(registry, client):
     assert download["Content-Type"] == "application/pdf"
 
 
+def test_sheets_whose_files_were_lost_are_rendered_again(registry):
+    """Renders whose files are gone (storage lost, or a database restored without them):
+    the next book renders them again into the same rows, and is whole."""
+    order(registry)
+    run_workers()
+    renders = list(SheetRender.objects.all())
+    assert len(renders) == 6
+    for render in renders:
+        render.file.storage.delete(render.file.name)
+    again = order(registry)
+    run_workers()
+    again.refresh_from_db()
+    assert again.status == Book.Status.DONE, again.error
+    assert SheetRender.objects.count() == 6
+    assert all(render.file.storage.exists(render.file.name) for render in SheetRender.objects.all())
+    reader = PdfReader(again.file.path)
+    assert len(reader.pages) == again.page_count
+    assert registry["indicators"][5].name in "".join(page.extract_text() for page in reader.pages)
+
+
 def test_unchanged_sheets_are_reused(registry):
     first = order(registry)
     run_workers()
