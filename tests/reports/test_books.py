@@ -29,6 +29,7 @@ from reports.books import assembly, ordering, recovery, rendering
 from reports.books.stamping import BookStamps, printed_footer
 from reports.models import Book, BookChunk, SheetRender
 from tests.factories import make_fiscal_year, make_indicator, make_report, make_unit, make_user
+from tests.reports.test_printing import word_boxes
 
 
 @pytest.fixture
@@ -695,16 +696,3 @@ def test_a_book_written_sheet_by_sheet_is_what_qpdf_puts_together(registry):
     ]
     with pikepdf.open(book.file.path) as pdf:
         assert pdf.check_pdf_syntax() == []
-
-
-def word_boxes(pdf: bytes, page: int) -> list:
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
-    return [
-        (word, tuple(round(float(value), 1) for value in box)) for *box, word in re.findall(pattern, html)
-    ]

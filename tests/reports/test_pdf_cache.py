@@ -4,7 +4,6 @@ unchanged, and each print still says who printed it and when (reports/sheet_pdf.
 import datetime
 import io
 import re
-import subprocess
 
 import pikepdf
 import pytest
@@ -19,7 +18,7 @@ from reports import sheet_pdf
 from reports.printing.render import html_to_pdf, sheet_html
 from reports.sheet import build_sheet, sheet_queryset
 from tests.factories import as_user, make_indicator, make_report, make_unit, make_user
-from tests.reports.test_printing import pdftotext
+from tests.reports.test_printing import pdftotext, word_boxes
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +28,6 @@ PRINTED = re.compile(r"พิมพ์เมื่อ (\d+ \S+ \d{4} \d\d:\d\d) 
 @pytest.fixture(autouse=True)
 def empty_cache():
     caches["pdf"].clear()
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """The sheet bodies rendered (not taken from the cache), as a list of their HTML."""
-    rendered = []
-
-    def counting(html):
-        rendered.append(html)
-        return html_to_pdf(html)
-
-    monkeypatch.setattr(sheet_pdf, "html_to_pdf", counting)
-    return rendered
 
 
 def pdf_url(indicator) -> str:
@@ -106,24 +92,13 @@ def test_every_page_of_a_cached_sheet_gets_the_footer(executive_client, executiv
     assert "หน้า 1 จาก 4" in pages[0] and "หน้า 4 จาก 4" in pages[3]
 
 
-def words_with_boxes(pdf: bytes) -> list[tuple[str, tuple[float, ...]]]:
-    """The words of the first page with their boxes (pdftotext -bbox), rounded to 0.1 pt."""
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode()
-    found = re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html
-    )
-    return [(word, tuple(round(float(value), 1) for value in box)) for *box, word in found]
-
-
 def test_the_stamped_footer_is_where_a_full_render_puts_it(executive, seeded):
     printed_at = timezone.localtime()
     with override("th"):
         sheet = build_sheet(sheet_queryset().select_related("annual_summary").get(pk=seeded.pk))
         stamped = sheet_pdf.sheet_pdf(sheet.indicator, printed_at, "ประเสริฐ บริหารดี")
         full, _pages = html_to_pdf(sheet_html(sheet, printed_at, "ประเสริฐ บริหารดี"))
-    assert words_with_boxes(stamped) == words_with_boxes(full)
+    assert word_boxes(stamped, 1) == word_boxes(full, 1)
 
 
 def test_the_cache_is_asked_only_after_access(renders):

@@ -30,6 +30,18 @@ def pdftotext(pdf: bytes) -> str:
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
+def word_boxes(pdf: bytes, page: int | None = None) -> list[tuple[str, tuple[float, ...]]]:
+    """The words (of ``page``, or of every page) with their boxes (pdftotext -bbox), rounded to 0.1 pt."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    html = subprocess.run(
+        ["pdftotext", "-bbox", *pages, "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [
+        (word, tuple(round(float(value), 1) for value in box)) for *box, word in re.findall(pattern, html)
+    ]
+
+
 RUNNING_HEADS = [
     re.compile(pattern)
     for pattern in (

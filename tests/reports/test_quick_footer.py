@@ -2,7 +2,6 @@
 every word in the same box, the same text for pdftotext and for pypdf."""
 
 import io
-import re
 import subprocess
 
 import pikepdf
@@ -17,14 +16,7 @@ from reports.books.stamping import STAMP_TEMPLATE, BookStamps, page_label
 from reports.printing.footer import footer_pdf, reference_footer, weasyprint_footer
 from reports.printing.quick_footer import quick_footer
 from reports.printing.render import html_to_pdf
-
-
-def boxes(pdf: bytes) -> list[tuple[str, tuple[float, ...]]]:
-    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout
-    found = re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html.decode()
-    )
-    return [(word, tuple(round(float(value), 1) for value in box)) for *box, word in found]
+from tests.reports.test_printing import word_boxes
 
 
 def text(pdf: bytes) -> str:
@@ -43,7 +35,7 @@ def assert_like_weasyprint(footer: str) -> None:
     quick = quick_footer(footer, reference_footer())
     assert quick is not None
     full = weasyprint_footer(footer)
-    assert boxes(quick) == boxes(full)
+    assert word_boxes(quick) == word_boxes(full)
     assert text(quick) == text(full) == footer
     assert pypdf_text(quick) == pypdf_text(full)
 
@@ -81,7 +73,7 @@ def test_any_thai_name_is_drawn_as_weasyprint_draws_it_or_left_to_it(first, last
         assert footer_pdf(footer) == weasyprint_footer(footer)
         return
     full = weasyprint_footer(footer)
-    assert boxes(quick) == boxes(full)
+    assert word_boxes(quick) == word_boxes(full)
     assert text(quick) == text(full)
     assert pypdf_text(quick) == pypdf_text(full)
 
@@ -90,7 +82,7 @@ def test_a_footer_too_long_for_one_line_is_left_to_weasyprint():
     footer = "พิมพ์เมื่อ 2 มีนาคม 2569 16:15 โดย " + "ชื่อยาวมาก " * 12
     assert quick_footer(footer, reference_footer()) is None
     pdf = footer_pdf(footer)
-    lines = {y for _word, (_x, y, _x2, _y2) in boxes(pdf)}
+    lines = {y for _word, (_x, y, _x2, _y2) in word_boxes(pdf)}
     assert len(lines) == 2  # WeasyPrint wraps it
 
 
@@ -108,19 +100,6 @@ def stamped(stamps, numbers) -> bytes:
     return output.getvalue()
 
 
-def page_boxes(pdf: bytes, page: int) -> list:
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout
-    found = re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html.decode()
-    )
-    return [(word, tuple(round(float(value), 1) for value in box)) for *box, word in found]
-
-
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_a_books_page_numbers_are_where_weasyprint_puts_them(language):
     """Each stamped number against WeasyPrint's own render of that page's footer."""
@@ -134,8 +113,8 @@ def test_a_books_page_numbers_are_where_weasyprint_puts_them(language):
             html = render_to_string(
                 STAMP_TEMPLATE, {"footer_left": footer, "first_label": page_label(number, 1234), "labels": []}
             )
-            expected = page_boxes(html_to_pdf(html)[0], 1)
-            assert page_boxes(book, page) == expected
+            expected = word_boxes(html_to_pdf(html)[0], 1)
+            assert word_boxes(book, page) == expected
         texts = [page.extract_text() for page in PdfReader(io.BytesIO(book)).pages]
     label = "หน้า 777 จาก 1234" if language == "th" else "Page 777 of 1234"
     assert label in texts[5] and footer in texts[5]

@@ -29,7 +29,7 @@ from indicators.models import (
 from reports import sheet_pdf
 from reports.books import ordering, rendering
 from reports.models import AnnualSummary, AuditScore, Book, QuarterReport, SheetRender
-from reports.printing.render import html_to_pdf, sheet_html
+from reports.printing.render import sheet_html
 from reports.sheet import build_sheet, sheet_queryset
 from reports.sheet_version import content_keys
 from tests.factories import (
@@ -156,18 +156,6 @@ def test_every_table_a_sheet_reads_has_a_trigger_that_writes_the_version(pair):
         with connection.cursor() as cursor:
             cursor.execute(sql, [table, "%reports_sheetversion%"])
             assert cursor.fetchone()[0] >= 1, f"no trigger on {table}"
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    rendered = []
-
-    def counting(html):
-        rendered.append(html)
-        return html_to_pdf(html)
-
-    monkeypatch.setattr(sheet_pdf, "html_to_pdf", counting)
-    return rendered
 
 
 def test_a_repeat_print_fetches_no_sheet_and_renders_no_html(executive_client, pair, renders, monkeypatch):
