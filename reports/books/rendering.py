@@ -70,20 +70,17 @@ def render_sheet(indicator, existing: dict, content_key: str | None) -> tuple[Sh
             SheetRender.objects.filter(pk=render.pk).update(content_key=content_key)
         return render, True
     pdf, pages = html_to_pdf(html)
+    name = f"{indicator.org_unit.code}-{indicator.code}-{key[:16]}.pdf"
     if render is not None:
         # Its file is gone (storage lost or restored without it): rendered again into it.
-        render.file.save(
-            f"{indicator.org_unit.code}-{indicator.code}-{key[:16]}.pdf", ContentFile(pdf), save=False
-        )
+        render.file.save(name, ContentFile(pdf), save=False)
         render.page_count, render.content_key = pages, content_key or ""
         render.save(update_fields=["file", "page_count", "content_key"])
         return render, False
     render = SheetRender(
         indicator=indicator, fingerprint=key, content_key=content_key or "", page_count=pages
     )
-    render.file.save(
-        f"{indicator.org_unit.code}-{indicator.code}-{key[:16]}.pdf", ContentFile(pdf), save=False
-    )
+    render.file.save(name, ContentFile(pdf), save=False)
     try:
         with transaction.atomic():
             render.save()
