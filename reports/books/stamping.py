@@ -64,6 +64,22 @@ def text_runs(page: pikepdf.Page):
     return transforms, state, runs
 
 
+def lines_of(run) -> list:
+    """The run split into one run per line: WeasyPrint draws Latin lines in one BT…ET with a
+    Tm per line (Thai ones each in their own, inside an /ActualText span). Each line keeps
+    the font the text object set before it."""
+    positions = [index for index, instruction in enumerate(run) if str(instruction.operator) == "Tm"]
+    if len(positions) < 2 or str(run[0].operator) != "BT":
+        return [run]
+    begin, end = run[0], run[-1]
+    font, lines = [], []
+    for start, stop in zip(positions, [*positions[1:], len(run) - 1], strict=True):
+        body = list(run[start:stop])
+        lines.append([begin, *font, *body, end])
+        font = [i for i in run[:stop] if str(i.operator) == "Tf"][-1:]
+    return lines
+
+
 def baseline(run) -> Decimal:
     return next(Decimal(str(i.operands[5])) for i in run if str(i.operator) == "Tm")
 
@@ -122,7 +138,7 @@ class BookStamps:
             if page is not footer_page:
                 _transforms, line_state, page_runs = text_runs(page)
                 state += line_state
-                lines += page_runs
+                lines += [line for run in page_runs for line in lines_of(run)]
         if quick:
             self.number_run = number_run
             font_name, font_size = next(i.operands for i in number_run if str(i.operator) == "Tf")
