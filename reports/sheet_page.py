@@ -2,7 +2,7 @@
 
 The sheet part of the page (``reports/_sheet.html`` for the screen) is the same for
 everyone who may read it, but for its "Back" link (where the user came from). It is kept
-in the cache (each process's memory, Django's default) under the sheet's content key
+in the "sheets" cache (each process's memory, settings.CACHES) under the sheet's content key
 (reports/sheet_version.py: tokens that database triggers replace on any change to what
 the sheet shows, the templates and catalogues, the language), cut in two around the
 "Back" link's address, which each request puts back. A changed sheet has a new key, so
@@ -16,7 +16,7 @@ only for an indicator already fetched through the access rules: a key is not a p
 
 import secrets
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.html import conditional_escape
@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from reports.sheet import Sheet, build_sheet, sheet_queryset
 from reports.sheet_version import content_key
 
+CACHE = "sheets"
 # How long a rendered sheet is kept (a change to what it shows makes a new key anyway).
 CACHE_SECONDS = 3600
 
@@ -60,6 +61,7 @@ def sheet_parts(indicator) -> tuple[tuple[str, str] | None, Sheet | None]:
         return None, fetch_sheet(indicator)
     # Links in the sheet start with the script prefix (the path the portal is served under).
     cache_key = f"detail-sheet:{key}:{get_script_prefix()}"
+    cache = caches[CACHE]
     parts = cache.get(cache_key)
     if parts is not None:
         return parts, None

@@ -18,9 +18,10 @@ served by the same server. Not a test: it asserts nothing, it measures and print
    BENCH_PAGES_ROUNDS rounds (3) alternating the portal's page and the reference,
    BENCH_PAGES_SECONDS (4) each: both see the same machine, whatever else runs on it.
 4. Printed per page (detail, list, dashboard): requests/s and p50 of the page and of the
-   reference, their ratio (page req/s / reference req/s) and the goal. The list and the
-   dashboard are served from their cache once rendered (a page is rendered again after any
-   change to what it shows); BENCH_PAGES_NO_CACHE=1 measures them computed every time.
+   reference, their ratio (page req/s / reference req/s) and the goal. The list, the
+   dashboard and the detail page's sheet are served from their cache once rendered (a page
+   is rendered again after any change to what it shows); BENCH_PAGES_NO_CACHE=1 measures
+   them computed every time.
    BENCH_PAGES_ONLY=detail (or a comma-separated list: detail,list) measures only those pages.
 
 Only 127.0.0.1 is targeted. The server's log is kept in bench-results/bench_pages.log.
