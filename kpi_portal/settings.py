@@ -339,12 +339,20 @@ IMPORT_XLSX_MAX_RATIO = env_positive_int("IMPORT_XLSX_MAX_RATIO", 100)  # unpack
 IMPORT_XLSX_MAX_SHARED_STRINGS = env_positive_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 200_000)
 CSRF_FAILURE_VIEW = "kpi_portal.csrf.csrf_failure"
 
-# Caches: the default in each process's memory (Django's own default); sheet PDFs
-# already rendered, by content (reports/sheet_pdf.py), in files shared by the workers of
-# a server. Bounded: past PDF_CACHE_MAX_ENTRIES (a sheet's body is some 30-300 KB) a third
-# of the entries are dropped; entries nobody printed for PDF_CACHE_DAYS expire.
+# Caches: the default in each process's memory (Django's own default); the detail pages'
+# sheets, by content (reports/sheet_page.py), in each process's memory too, apart so that
+# browsing many sheets does not push the dashboard out (some 15-30 KB a sheet; past
+# SHEET_CACHE_MAX_ENTRIES the least used third is dropped); sheet PDFs already rendered, by
+# content (reports/sheet_pdf.py), in files shared by the workers of a server. Bounded: past
+# PDF_CACHE_MAX_ENTRIES (a sheet's body is some 30-300 KB) a third of the entries are
+# dropped; entries nobody printed for PDF_CACHE_DAYS expire.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sheets": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sheets",
+        "OPTIONS": {"MAX_ENTRIES": env_positive_int("SHEET_CACHE_MAX_ENTRIES", 1000), "CULL_FREQUENCY": 3},
+    },
     "pdf": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("PDF_CACHE_DIR", str(BASE_DIR / "pdf-cache")),

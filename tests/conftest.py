@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test.client import ClientMixin
 
 from indicators.models import Role, standard_units_of_measure
@@ -51,9 +51,11 @@ def force_login_completes_the_second_factor(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache: the database is rolled back between tests, so
-    a cached dashboard's version number (reports.FiguresVersion) could come round again."""
+    """Each test starts with empty caches: the database is rolled back between tests, so
+    a cached dashboard's version number (reports.FiguresVersion) could come round again
+    (and a test sees a detail page's sheet rendered, not another test's)."""
     cache.clear()
+    caches["sheets"].clear()
 
 
 @pytest.fixture(autouse=True)

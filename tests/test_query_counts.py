@@ -91,6 +91,27 @@ def test_page_queries_are_bounded(data, django_assert_num_queries, who, name, ar
     assert response.status_code == 200
 
 
+# The detail page, its sheet cached (reports/sheet_page.py; rendered afresh, the sheet's 6
+# queries more: tests/reports/test_sheet.py): the 3 (or 4) every request starts with, the
+# indicator with its unit, year and content tokens (the access query) and NAV; + the
+# quarters' reports (statuses) for those who see the quarters' actions.
+DETAIL_CACHED = [("executive", 3 + 1 + NAV), ("staff", 3 + 1 + 1 + NAV), ("auditor", 4 + 1 + 1 + NAV)]
+
+
+@pytest.mark.parametrize(("who", "queries"), DETAIL_CACHED)
+@pytest.mark.parametrize("scale", [1, 10])
+def test_a_cached_detail_page_runs_no_sheet_query(data, django_assert_num_queries, who, queries, scale):
+    world = data(scale)
+    client = Client()
+    client.force_login(world[who])
+    url = reverse("indicator_detail", args=[world["indicator"].pk])
+    first = client.get(url)
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.content) == len(first.content)
+
+
 # An autosave, every 3 s for everyone typing at quarter end: the 3 every request
 # starts with, the quarter's report with its indicator (whose unit decides the right
 # to report), then in a savepoint (2: the test runs in a transaction; in production,

@@ -18,9 +18,11 @@ served by the same server. Not a test: it asserts nothing, it measures and print
    BENCH_PAGES_ROUNDS rounds (3) alternating the portal's page and the reference,
    BENCH_PAGES_SECONDS (4) each: both see the same machine, whatever else runs on it.
 4. Printed per page (detail, list, dashboard): requests/s and p50 of the page and of the
-   reference, their ratio (page req/s / reference req/s) and the goal. The list and the
-   dashboard are served from their cache once rendered (a page is rendered again after any
-   change to what it shows); BENCH_PAGES_NO_CACHE=1 measures them computed every time.
+   reference, their ratio (page req/s / reference req/s) and the goal. The list, the
+   dashboard and the detail page's sheet are served from their cache once rendered (a page
+   is rendered again after any change to what it shows); BENCH_PAGES_NO_CACHE=1 measures
+   them computed every time.
+   BENCH_PAGES_ONLY=detail (or a comma-separated list: detail,list) measures only those pages.
 
 Only 127.0.0.1 is targeted. The server's log is kept in bench-results/bench_pages.log.
 """
@@ -46,6 +48,9 @@ UNITS = int(os.environ.get("BENCH_UNITS", 70))
 PER_UNIT = int(os.environ.get("BENCH_PER_UNIT", 35))
 YEARS = int(os.environ.get("BENCH_YEARS", 3))
 GOALS = {"detail": 0.5, "list": 0.4, "dashboard": 0.3}
+ONLY = [name for name in os.environ.get("BENCH_PAGES_ONLY", "").split(",") if name]
+if set(ONLY) - set(GOALS):
+    sys.exit(f"BENCH_PAGES_ONLY: pages are {', '.join(GOALS)}")
 REFERENCE = "/bench/reference/"
 
 RESULTS.mkdir(exist_ok=True)
@@ -117,7 +122,7 @@ def prepare() -> tuple[dict, dict]:
         "list": ["/indicators/", *(f"/indicators/?year={year}&page={page}" for page in (1, 5, 20))],
         "dashboard": ["/dashboard/", *(f"/dashboard/?year={year}&quarter={q}" for q in (1, 2, 3, 4))],
     }
-    return cookies, pages
+    return cookies, {name: urls for name, urls in pages.items() if not ONLY or name in ONLY}
 
 
 class Server:

@@ -3,25 +3,45 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from indicators.access import principal
+from indicators.models import QUARTERS
 from indicators.people import display_name
 from kpi_portal.navigation import back_url
-from reports.sheet import sheet_for_user
+from reports.models import QuarterReport
+from reports.sheet import QuarterRow
+from reports.sheet_page import join_parts, sheet_parts
 from reports.sheet_pdf import indicator_for_user, sheet_pdf
 
 
 @require_safe
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sheet = sheet_for_user(request.user, pk)
+    # Access first: the sheet's cache is asked only for an indicator this user may read.
+    indicator = indicator_for_user(request.user, pk)
+    parts, sheet = sheet_parts(indicator)
+    back = back_url(request)
     context = {
+        "indicator": indicator,
+        # The quarters' actions depend on the user: rendered per request, from the sheet's
+        # reports when it was fetched, else from a query run only if the actions are shown.
+        "rows": sheet.rows if sheet is not None else SimpleLazyObject(lambda: quarter_rows(indicator)),
         "sheet": sheet,
-        "back_url": back_url(request),
-        "can_report": principal(request.user).reports_for(sheet.indicator),
+        "sheet_html": join_parts(parts, back) if parts is not None else None,
+        "back_url": back,
+        "can_report": principal(request.user).reports_for(indicator),
     }
     return render(request, "reports/indicator_detail.html", context)
+
+
+def quarter_rows(indicator) -> list[QuarterRow]:
+    """Each quarter with its report's status (what the quarters' actions show), one query."""
+    reports = QuarterReport.objects.filter(indicator=indicator)
+    reports = reports.only("indicator", "quarter", "status", "is_late")
+    by_quarter = {report.quarter: report for report in reports}
+    return [QuarterRow(quarter, report=by_quarter.get(quarter)) for quarter in QUARTERS]
 
 
 # No ETag or Last-Modified: each print is new (its footer says who printed it, and when,

@@ -131,10 +131,16 @@ def make_full_indicator(scale: int):
 @pytest.mark.parametrize("scale", [1, 10])
 def test_query_count_is_fixed_whatever_the_data_size(executive_client, django_assert_num_queries, scale):
     indicator = make_full_indicator(scale)
-    # session, user, the user's roles and units (one query), the indicator with its year, unit,
-    # strategy path and summary, then targets, reports, scores, projects, data sets;
-    # the navigation's unread notifications
-    with django_assert_num_queries(9 + 1):
+    # First view: session, user, the user's roles and units (one query), the indicator with
+    # its unit, year and content tokens (the access query), then the sheet: the indicator
+    # with its year, unit, strategy path and summary, targets, reports, scores, projects,
+    # data sets; the navigation's unread notifications.
+    with django_assert_num_queries(3 + 1 + 6 + 1):
         response = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
     assert response.status_code == 200
     assert response.text.count("โครงการ ") >= 2 * scale
+    # Viewed again, the sheet comes from the cache: none of the sheet's queries.
+    with django_assert_num_queries(3 + 1 + 1):
+        again = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
+    sheet = response.text[response.text.index('<article class="sheet"') :]
+    assert again.text[again.text.index('<article class="sheet"') :] == sheet

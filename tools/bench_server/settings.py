@@ -8,4 +8,8 @@ ROOT_URLCONF = "tools.bench_server.urls"
 
 if os.environ.get("BENCH_PAGES_NO_CACHE") == "1":
     # Every page computed afresh: what a page costs when its cached rendering is stale.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES = {
+        **CACHES,  # noqa: F405
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        "sheets": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
