@@ -109,14 +109,17 @@ def sheet_first_pages(front_pages: int, entries) -> list[int]:
 def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
     """Cover and contents, their page count, and the page where each sheet starts.
 
-    Rendered once per content: the contents' length decides where the sheets start,
-    so the first time they are rendered without page numbers to learn it, then with
-    them (again if the numbers changed the length); the result is kept, keyed by the
-    content and the sheets' page counts, and a book with the same cover and contents
-    (the same selection rebuilt the same day after changes that kept page counts)
-    reuses it without rendering.
+    The contents' length decides where the sheets start, and their page numbers, in a
+    column of fixed width, do not change that length: it is learnt from a render without
+    numbers the first time a content is seen, and kept (``FRONT_MATTER_DIR/<key>.pages``),
+    so that the same selection ordered again, with sheets that grew or shrank, renders
+    its contents once, with the new numbers (again only if the length came out otherwise).
+    The result is kept too, keyed by the content and the sheets' page counts, and a book
+    with the same cover and contents (the same selection rebuilt the same day after
+    changes that kept page counts) reuses it without rendering.
     """
     html = front_matter_html(book, entries)
+    content_key = fingerprint(html)
     counts = ",".join(str(render.page_count) for render, _indicator in entries)
     name = f"{FRONT_MATTER_DIR}/{fingerprint(html + counts)}.pdf"
     storage = Book._meta.get_field("file").storage
@@ -126,7 +129,10 @@ def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
         with pikepdf.open(io.BytesIO(front)) as pdf:
             front_pages = len(pdf.pages)
         return front, front_pages, sheet_first_pages(front_pages, entries)
-    front, front_pages = html_to_pdf(html)
+    length_name = f"{FRONT_MATTER_DIR}/{content_key}.pages"
+    known = front_pages = known_length(storage, length_name)
+    if front_pages is None:
+        _front, front_pages = html_to_pdf(html)
     for _attempt in range(3):
         renew_lease(book)
         first_pages = sheet_first_pages(front_pages, entries)
@@ -135,7 +141,20 @@ def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
             break
         front_pages = pages
     storage.save(name, ContentFile(front))
+    if known != front_pages:
+        if known is not None:
+            storage.delete(length_name)
+        storage.save(length_name, ContentFile(str(front_pages).encode()))
     return front, front_pages, first_pages
+
+
+def known_length(storage, name: str) -> int | None:
+    """The front matter's page count kept under ``name``, if any (and readable)."""
+    if not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as handle:
+        text = handle.read().decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
 
 
 def group_label(unit, year) -> str:
