@@ -140,6 +140,7 @@ def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
         if pages == front_pages:
             break
         front_pages = pages
+    release_memory()  # the contents' layout, some 200 MB for a fiscal year
     storage.save(name, ContentFile(front))
     if known != front_pages:
         if known is not None:
@@ -221,7 +222,6 @@ def assemble_book_pdf(book: Book) -> str:
     entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
 
     front, front_pages, first_pages = front_matter(book, entries)
-    release_memory()  # the contents' layout, some 200 MB for a fiscal year
     renew_lease(book)
 
     with tempfile.TemporaryDirectory(prefix="kpi-book-") as workdir:
@@ -247,13 +247,25 @@ def assemble_book_pdf(book: Book) -> str:
     return "done"
 
 
-def spool(render: SheetRender, workdir: Path) -> Path:
-    """The sheet's PDF copied from the storage (local disk or object storage, written by
-    any worker on any machine) into this assembly's own temporary directory."""
+def spool(render: SheetRender, workdir: Path) -> tuple[Path, bool]:
+    """The sheet's PDF as a local file, and whether it is a copy to remove after use: the
+    storage's own file on a local disk, read where it is; from object storage (written by
+    any worker on any machine) copied into this assembly's own temporary directory."""
+    local = local_path(render)
+    if local is not None:
+        return local, False
     path = workdir / f"sheet-{render.pk}.pdf"
     with render.file.open("rb") as source, path.open("wb") as target:
         shutil.copyfileobj(source, target, 1024 * 1024)
-    return path
+    return path, True
+
+
+def local_path(render: SheetRender) -> Path | None:
+    """The render's file on this machine's disk, if the storage keeps it there."""
+    try:
+        return Path(render.file.path)
+    except NotImplementedError:  # object storage has no path
+        return None
 
 
 def merge_book(
@@ -285,9 +297,10 @@ def merge_book(
         writer.add_pages(front_path, stamp)
         front_path.unlink()
         for number, (render, _indicator) in enumerate(entries, start=1):
-            path = spool(render, workdir)
+            path, copied = spool(render, workdir)
             writer.add_pages(path, stamp)
-            path.unlink()
+            if copied:
+                path.unlink()
             if number % RENEW_EVERY_SHEETS == 0:
                 renew_lease(book)
         renew_lease(book)

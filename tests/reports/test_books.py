@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -17,6 +18,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -718,6 +720,28 @@ def test_a_front_matter_length_kept_wrong_costs_a_render_not_wrong_numbers(regis
     listed = contents_pages(reader, length)
     outline = {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2}
     assert listed == outline and len(listed) == 6 and first.pk != second.pk
+
+
+def test_the_assembly_reads_sheets_on_the_local_disk_where_they_are_and_copies_others(
+    registry, tmp_path, monkeypatch
+):
+    order(registry)
+    run_workers()
+    render = SheetRender.objects.order_by("pk").first()
+    workdir = tmp_path / "assembly"
+    workdir.mkdir()
+    assert assembly.spool(render, workdir) == (Path(render.file.path), False)
+    assert list(workdir.iterdir()) == []
+
+    def no_path(field_file):
+        raise NotImplementedError("object storage has no path")
+
+    # As an S3 storage's file: its path is not on this machine, its contents are read through the API.
+    monkeypatch.setattr(FieldFile, "path", property(no_path))
+    copy, copied = assembly.spool(render, workdir)
+    assert copied and copy.parent == workdir
+    with render.file.open("rb") as original:
+        assert copy.read_bytes() == original.read()
 
 
 def test_a_book_written_sheet_by_sheet_is_what_qpdf_puts_together(registry):
