@@ -20,12 +20,13 @@ The builds are timed as production runs them: by workers already running (``book
 without ``--once``, as deploy/systemd starts them), started before any timing and warmed up
 (each prints a sheet at start, then sits idle), the same for the full build and the
 rebuild (three rebuilds, each after another 5% changed: the median). Each is timed from
-the order to the finished book, the workers' poll for new tasks (``--interval``, 1 s)
-included; "nothing cached" means no rendered sheet and no rendered front matter. The
-cold figure is printed too: a rebuild by worker processes started for it (``--once``),
-paying imports and the renderer's start-up (timed until the book is done). The bench's
-workers run the reminder pass once, at start-up (REMINDER_INTERVAL_SECONDS of an hour),
-so that none lands inside a timed build.
+the order to the finished book, the workers' wait for new tasks included (on PostgreSQL
+they are woken by the order; elsewhere they poll every second); "nothing cached" means
+no rendered sheet and no rendered front matter. The cold figure is printed too: a
+rebuild by worker processes started for it (``--once``), paying imports and the
+renderer's start-up (timed until the book is done). The bench's workers run the reminder
+pass once, at start-up (REMINDER_INTERVAL_SECONDS of an hour), so that none lands inside
+a timed build.
 """
 
 import os

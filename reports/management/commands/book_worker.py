@@ -9,7 +9,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 
 from reports import printing, workers
-from reports.books import recovery, rendering
+from reports.books import queue, recovery, rendering
 from reports.notifications.worker import NotificationDuty
 
 logger = logging.getLogger(__name__)
@@ -94,8 +94,9 @@ class Command(BaseCommand):
                 notifications.tick()
                 if once:
                     break
-                # Not interrupted by a signal: an idle worker stops within `interval`.
-                time.sleep(interval)
+                # Woken by a queued task (on PostgreSQL), else after `interval`; an idle
+                # worker asked to stop stops within a second.
+                queue.wait_for_tasks(interval, stopping=lambda: not worker.running)
         finally:
             worker.restore_signals()
             rendering.worker_stop.requested = False
