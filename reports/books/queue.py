@@ -21,9 +21,11 @@ CHANNEL = "kpi_book_tasks"
 STOP_CHECK_SECONDS = 1.0
 
 
-def queue_chunk(chunk_id: int) -> None:
+def queue_chunk(chunk_id: int, notify: bool = True) -> None:
+    """``notify=False`` when the caller queues several and wakes the workers once after."""
     import_string(RENDER_CHUNK_TASK).enqueue(chunk_id)
-    notify_workers()
+    if notify:
+        notify_workers()
 
 
 def queue_assembly(book_id: int) -> None:
