@@ -69,7 +69,14 @@ def wait_for_tasks(seconds: float, stopping=lambda: False) -> None:
             continue
         readable, _, _ = select.select([raw], [], [], min(remaining, STOP_CHECK_SECONDS))
         if readable:
-            raw.poll()
+            try:
+                raw.poll()
+            except connection.Database.Error:
+                # The server closed the connection (restarted, or ended it): sleep out the
+                # wait; the worker's next query connects again.
+                connection.close()
+                raw = None
+                continue
             if raw.notifies:
                 raw.notifies.clear()
                 return

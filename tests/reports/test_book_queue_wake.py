@@ -59,6 +59,29 @@ def test_a_queued_task_wakes_a_waiting_worker_at_once():
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
+def test_a_wait_whose_connection_the_server_ends_sleeps_out_its_time_and_raises_nothing():
+    result = {}
+
+    def wait():
+        try:
+            result["pid"] = queue.tasks_connection().cursor().connection.get_backend_pid()
+            started = time.monotonic()
+            queue.wait_for_tasks(3)
+            result["waited"] = time.monotonic() - started
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    time.sleep(1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [result["pid"]])
+    thread.join(15)
+    assert 2.5 <= result["waited"] < 10
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_a_task_already_waiting_is_not_waited_for():
     queue.queue_assembly(0)
     started = time.monotonic()
