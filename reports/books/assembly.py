@@ -109,14 +109,17 @@ def sheet_first_pages(front_pages: int, entries) -> list[int]:
 def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
     """Cover and contents, their page count, and the page where each sheet starts.
 
-    Rendered once per content: the contents' length decides where the sheets start,
-    so the first time they are rendered without page numbers to learn it, then with
-    them (again if the numbers changed the length); the result is kept, keyed by the
-    content and the sheets' page counts, and a book with the same cover and contents
-    (the same selection rebuilt the same day after changes that kept page counts)
-    reuses it without rendering.
+    The contents' length decides where the sheets start, and their page numbers, in a
+    column of fixed width, do not change that length: it is learnt from a render without
+    numbers the first time a content is seen, and kept (``FRONT_MATTER_DIR/<key>.pages``),
+    so that the same selection ordered again, with sheets that grew or shrank, renders
+    its contents once, with the new numbers (again only if the length came out otherwise).
+    The result is kept too, keyed by the content and the sheets' page counts, and a book
+    with the same cover and contents (the same selection rebuilt the same day after
+    changes that kept page counts) reuses it without rendering.
     """
     html = front_matter_html(book, entries)
+    content_key = fingerprint(html)
     counts = ",".join(str(render.page_count) for render, _indicator in entries)
     name = f"{FRONT_MATTER_DIR}/{fingerprint(html + counts)}.pdf"
     storage = Book._meta.get_field("file").storage
@@ -126,7 +129,10 @@ def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
         with pikepdf.open(io.BytesIO(front)) as pdf:
             front_pages = len(pdf.pages)
         return front, front_pages, sheet_first_pages(front_pages, entries)
-    front, front_pages = html_to_pdf(html)
+    length_name = f"{FRONT_MATTER_DIR}/{content_key}.pages"
+    known = front_pages = known_length(storage, length_name)
+    if front_pages is None:
+        _front, front_pages = html_to_pdf(html)
     for _attempt in range(3):
         renew_lease(book)
         first_pages = sheet_first_pages(front_pages, entries)
@@ -134,8 +140,22 @@ def front_matter(book: Book, entries) -> tuple[bytes, int, list[int]]:
         if pages == front_pages:
             break
         front_pages = pages
+    release_memory()  # the contents' layout, some 200 MB for a fiscal year
     storage.save(name, ContentFile(front))
+    if known != front_pages:
+        if known is not None:
+            storage.delete(length_name)
+        storage.save(length_name, ContentFile(str(front_pages).encode()))
     return front, front_pages, first_pages
+
+
+def known_length(storage, name: str) -> int | None:
+    """The front matter's page count kept under ``name``, if any (and readable)."""
+    if not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as handle:
+        text = handle.read().decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
 
 
 def group_label(unit, year) -> str:
@@ -202,7 +222,6 @@ def assemble_book_pdf(book: Book) -> str:
     entries = [(renders[pk], renders[pk].indicator) for pk in render_ids]
 
     front, front_pages, first_pages = front_matter(book, entries)
-    release_memory()  # the contents' layout, some 200 MB for a fiscal year
     renew_lease(book)
 
     with tempfile.TemporaryDirectory(prefix="kpi-book-") as workdir:
@@ -228,13 +247,25 @@ def assemble_book_pdf(book: Book) -> str:
     return "done"
 
 
-def spool(render: SheetRender, workdir: Path) -> Path:
-    """The sheet's PDF copied from the storage (local disk or object storage, written by
-    any worker on any machine) into this assembly's own temporary directory."""
+def spool(render: SheetRender, workdir: Path) -> tuple[Path, bool]:
+    """The sheet's PDF as a local file, and whether it is a copy to remove after use: the
+    storage's own file on a local disk, read where it is; from object storage (written by
+    any worker on any machine) copied into this assembly's own temporary directory."""
+    local = local_path(render)
+    if local is not None:
+        return local, False
     path = workdir / f"sheet-{render.pk}.pdf"
     with render.file.open("rb") as source, path.open("wb") as target:
         shutil.copyfileobj(source, target, 1024 * 1024)
-    return path
+    return path, True
+
+
+def local_path(render: SheetRender) -> Path | None:
+    """The render's file on this machine's disk, if the storage keeps it there."""
+    try:
+        return Path(render.file.path)
+    except NotImplementedError:  # object storage has no path
+        return None
 
 
 def merge_book(
@@ -266,9 +297,10 @@ def merge_book(
         writer.add_pages(front_path, stamp)
         front_path.unlink()
         for number, (render, _indicator) in enumerate(entries, start=1):
-            path = spool(render, workdir)
+            path, copied = spool(render, workdir)
             writer.add_pages(path, stamp)
-            path.unlink()
+            if copied:
+                path.unlink()
             if number % RENEW_EVERY_SHEETS == 0:
                 renew_lease(book)
         renew_lease(book)

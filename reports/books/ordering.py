@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from reports.books.queue import queue_assembly, queue_chunk
+from reports.books.queue import notify_workers, queue_assembly, queue_chunk
 from reports.models import Book, BookChunk
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,10 @@ def order_book(user, indicator_ids: list[int], title: str, description: str = ""
         for index, start in enumerate(range(0, len(indicator_ids), size))
     )
     for chunk in BookChunk.objects.filter(book=book).order_by("index") if chunks else []:
-        queue_chunk(chunk.pk)
-    if not chunks:
+        queue_chunk(chunk.pk, notify=False)
+    if chunks:
+        notify_workers()  # once for all the chunks
+    else:
         queue_assembly(book.pk)
     return book
 

@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -17,6 +18,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -654,6 +656,92 @@ def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, mo
         for book in (first, second)
     ]  # but for the stamped footer's print time
     assert contents[0] == contents[1] and registry["indicators"][5].full_code in "".join(contents[1])
+
+
+def test_a_rebuild_whose_sheet_grew_renders_its_contents_once_with_the_new_page_numbers(
+    registry, monkeypatch
+):
+    renders = []
+    html_to_pdf = assembly.html_to_pdf
+
+    def counting_html_to_pdf(html):
+        renders.append(html)
+        return html_to_pdf(html)
+
+    monkeypatch.setattr(assembly, "html_to_pdf", counting_html_to_pdf)
+    first = order(registry)
+    run_workers()
+    first.refresh_from_db()
+    assert len(renders) == 2  # to learn the contents' length, then with the page numbers
+    # The second sheet grows by pages: every sheet after it starts later.
+    long_one = registry["indicators"][1]
+    long_one.reports.filter(quarter=1).update(narrative="ผลการดำเนินงานไตรมาสแรกเป็นไปตามแผน " * 400)
+    second = order(registry)
+    run_workers()
+    second.refresh_from_db()
+    assert second.status == Book.Status.DONE, second.error
+    assert len(renders) == 3  # the contents once, with the new numbers
+    assert second.page_count >= first.page_count + 2
+
+    reader = PdfReader(second.file.path)
+    texts = [page.extract_text() for page in reader.pages]
+    front_pages = next(n for n, text in enumerate(texts) if "ตัวชี้วัด 5001-" in text)
+    starts = {}
+    for number, text in enumerate(texts[front_pages:], start=front_pages + 1):
+        for indicator in registry["indicators"]:
+            if f"ตัวชี้วัด {indicator.full_code}" in text:
+                starts.setdefault(indicator.full_code, number)
+    codes = [indicator.full_code for indicator in registry["indicators"]]
+    assert list(starts) == codes and starts[codes[2]] - starts[codes[1]] >= 3
+    assert contents_pages(reader, front_pages) == starts
+    assert {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2} == starts
+
+
+def test_a_front_matter_length_kept_wrong_costs_a_render_not_wrong_numbers(registry, monkeypatch):
+    """A length kept for the contents that does not match (a stylesheet changed, a file
+    edited): the contents are rendered again with the length they came out with."""
+    first = order(registry)
+    run_workers()
+    storage = Book._meta.get_field("file").storage
+    (kept,) = [name for name in storage.listdir(assembly.FRONT_MATTER_DIR)[1] if name.endswith(".pages")]
+    length = int(storage.open(f"{assembly.FRONT_MATTER_DIR}/{kept}").read())
+    storage.delete(f"{assembly.FRONT_MATTER_DIR}/{kept}")
+    storage.save(f"{assembly.FRONT_MATTER_DIR}/{kept}", io.BytesIO(b"%d" % (length + 3)))
+    long_one = registry["indicators"][1]
+    long_one.reports.filter(quarter=1).update(narrative="ผลการดำเนินงานไตรมาสแรกเป็นไปตามแผน " * 400)
+    second = order(registry)
+    run_workers()
+    second.refresh_from_db()
+    assert second.status == Book.Status.DONE, second.error
+    assert int(storage.open(f"{assembly.FRONT_MATTER_DIR}/{kept}").read()) == length
+    reader = PdfReader(second.file.path)
+    texts = [page.extract_text() for page in reader.pages]
+    assert next(n for n, text in enumerate(texts) if "ตัวชี้วัด 5001-" in text) == length
+    listed = contents_pages(reader, length)
+    outline = {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2}
+    assert listed == outline and len(listed) == 6 and first.pk != second.pk
+
+
+def test_the_assembly_reads_sheets_on_the_local_disk_where_they_are_and_copies_others(
+    registry, tmp_path, monkeypatch
+):
+    order(registry)
+    run_workers()
+    render = SheetRender.objects.order_by("pk").first()
+    workdir = tmp_path / "assembly"
+    workdir.mkdir()
+    assert assembly.spool(render, workdir) == (Path(render.file.path), False)
+    assert list(workdir.iterdir()) == []
+
+    def no_path(field_file):
+        raise NotImplementedError("object storage has no path")
+
+    # As an S3 storage's file: its path is not on this machine, its contents are read through the API.
+    monkeypatch.setattr(FieldFile, "path", property(no_path))
+    copy, copied = assembly.spool(render, workdir)
+    assert copied and copy.parent == workdir
+    with render.file.open("rb") as original:
+        assert copy.read_bytes() == original.read()
 
 
 def test_a_book_written_sheet_by_sheet_is_what_qpdf_puts_together(registry):

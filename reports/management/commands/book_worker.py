@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 
-from reports import workers
-from reports.books import recovery, rendering
+from reports import printing, workers
+from reports.books import queue, recovery, rendering
 from reports.notifications.worker import NotificationDuty
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ class Command(BaseCommand):
         )
         worker.configure_signals()
         notifications = NotificationDuty()
+        if not once:
+            warm_up()
         logger.info("Book worker %r started (process %d)", worker_id, os.getpid())
         workers.started(worker_id)
         try:
@@ -92,13 +94,28 @@ class Command(BaseCommand):
                 notifications.tick()
                 if once:
                     break
-                # Not interrupted by a signal: an idle worker stops within `interval`.
-                time.sleep(interval)
+                # Woken by a queued task (on PostgreSQL), else after `interval`; an idle
+                # worker asked to stop stops within a second.
+                queue.wait_for_tasks(interval, stopping=lambda: not worker.running)
         finally:
             worker.restore_signals()
             rendering.worker_stop.requested = False
             workers.stopped(worker_id)
         logger.info("Book worker %r stopped", worker_id)
+
+
+def warm_up() -> None:
+    """Print a sheet before the first task (reports.printing.warm_up, as gunicorn's workers
+    do): fonts, renderer and templates loaded, so that a fresh worker's first sheet takes
+    as long as the next, not a few seconds more. A batch run (--once) skips it: it renders
+    what is queued at once. A failure is logged, never stops the worker."""
+    started = time.monotonic()
+    try:
+        printing.warm_up()
+    except Exception:
+        logger.exception("Warming the renderer up failed; the first sheet will be slower")
+        return
+    logger.info("Renderer warmed up in %.1f s", time.monotonic() - started)
 
 
 def configure_logging(verbosity: int) -> None:
