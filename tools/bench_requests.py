@@ -340,12 +340,15 @@ def main():
                 flush=True,
             )
     print(f"load average after: {load_average()}")
-    print(f"{'kind':10} " + " ".join(f"{name + ' ms':>14}" for name in roots) + "   ratio   statements")
+    print("median ms per request (in brackets the 10th percentile, the least disturbed)")
+    print(f"{'kind':10} " + " ".join(f"{name:>18}" for name in roots) + "   ratio   statements")
     for kind in KINDS:
         medians = [statistics.median(results[name]["times"][kind]) for name in roots]
+        lows = [statistics.quantiles(results[name]["times"][kind], n=10)[0] for name in roots]
         ratio = f"{medians[-1] / medians[0]:6.2f}" if len(medians) > 1 else "      "
         counts = " / ".join(str(results[name]["statements"][kind]) for name in roots)
-        print(f"{kind:10} " + " ".join(f"{median:14.2f}" for median in medians) + f"  {ratio}   {counts}")
+        figures = " ".join(f"{median:10.2f} ({low:5.2f})" for median, low in zip(medians, lows, strict=True))
+        print(f"{kind:10} {figures}  {ratio}   {counts}")
 
 
 def prepare_in_child():
