@@ -15,7 +15,12 @@ def entry_indicator(user, pk):
             "reports",
             queryset=QuarterReport.objects.select_related("updated_by", "submitted_by", "reviewed_by")
             .prefetch_related(
-                Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by"))
+                # A report's files in the order uploaded: the model's ordering ("report"
+                # first) would join every file's report, indicator, year and unit to sort.
+                Prefetch(
+                    "evidence",
+                    queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("uploaded_at", "pk"),
+                )
             )
             .order_by("quarter"),
         ),
