@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from indicators.access import principal
-from indicators.models import QUARTERS, FiscalYear
+from indicators.models import QUARTERS, FiscalYear, Indicator
 from indicators.periods import chosen_period, default_fiscal_year, years_with_last_due_quarter
 from reports.models import FiguresVersion
 from reports.selectors import quarter_statuses, reporting_by_unit
@@ -52,7 +52,7 @@ class QuarterCell:
 
 @dataclass(frozen=True)
 class StaffRow:
-    indicator: object
+    indicator: Indicator
     url: str
     cells: list[QuarterCell]
 
