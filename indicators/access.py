@@ -9,11 +9,14 @@ it from the context's ``who`` (indicators.context_processors). Who may read what
 queryset (``visible_indicators``, ``visible_units``): views fetch objects through it.
 """
 
+import functools
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 
 from indicators.models import Indicator, OrgUnit, Role, UnitMembership
@@ -81,19 +84,36 @@ class Principal:
         return self.is_unit_staff and indicator.org_unit_id in self.unit_ids
 
 
+@functools.cache
+def roles_and_units_sql() -> str:
+    """The query of ``roles_and_units``, written once. Every request of a signed-in user
+    runs it; the ORM compiled it again each time (a union of two annotated querysets),
+    some 0.8 ms of CPU, more than the query itself takes in the database."""
+    quote = connection.ops.quote_name
+    groups = get_user_model()._meta.get_field("groups")
+    link = groups.remote_field.through._meta.db_table
+    units = UnitMembership._meta
+    return (
+        f"SELECT 'role', g.{quote('name')} FROM {quote(Group._meta.db_table)} g"
+        f" INNER JOIN {quote(link)} l ON l.{quote(groups.m2m_reverse_name())} = g.{quote('id')}"
+        f" WHERE l.{quote(groups.m2m_column_name())} = %s"
+        " UNION ALL"
+        f" SELECT 'unit', CAST(m.{quote(units.get_field('org_unit').column)} AS varchar)"
+        f" FROM {quote(units.db_table)} m WHERE m.{quote(units.get_field('user').column)} = %s"
+    )
+
+
 def roles_and_units(user) -> tuple[frozenset, frozenset]:
     """The names of ``user``'s groups and the ids of their units, in one query (every
     request of a signed-in user asks for both: one round trip to the database, not two)."""
-    groups = user.groups.annotate(kind=Value("role"), item=F("name")).values_list("kind", "item")
-    units = UnitMembership.objects.filter(user=user).annotate(
-        kind=Value("unit"), item=Cast("org_unit_id", CharField())
-    )
     roles, unit_ids = set(), set()
-    for kind, item in groups.union(units.values_list("kind", "item"), all=True):
-        if kind == "role":
-            roles.add(item)
-        else:
-            unit_ids.add(int(item))
+    with connection.cursor() as cursor:
+        cursor.execute(roles_and_units_sql(), [user.pk, user.pk])
+        for kind, item in cursor.fetchall():
+            if kind == "role":
+                roles.add(item)
+            else:
+                unit_ids.add(int(item))
     return frozenset(roles), frozenset(unit_ids)
 
 

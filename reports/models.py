@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from indicators import audit
 from indicators.models import QUARTER_VALIDATORS, FiscalQuarter, Indicator
+from reports import autosave_sql
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -216,15 +217,21 @@ class QuarterReport(models.Model):
             self._write_by_unit(by, result, narrative, version)
             return
         now = timezone.now()
-        locked = FiscalQuarter.objects.filter(
-            fiscal_year__indicators=self.indicator_id, quarter=self.quarter, locked_at__isnull=False
-        )
-        claimed = (
-            QuarterReport.objects.filter(
-                pk=self.pk, version=version, status__in=(self.Status.DRAFT, self.Status.RETURNED)
-            )
-            .exclude(Exists(locked))
-            .update(version=version + 1, result=result, narrative=narrative, updated_by=by, updated_at=now)
+        claimed = autosave_sql.execute(
+            autosave_sql.claim_sql(QuarterReport, FiscalQuarter, Indicator),
+            [
+                version + 1,
+                autosave_sql.prepared(QuarterReport, "result", result),
+                narrative,
+                by.pk,
+                autosave_sql.prepared(QuarterReport, "updated_at", now),
+                self.pk,
+                version,
+                self.Status.DRAFT.value,
+                self.Status.RETURNED.value,
+                self.indicator_id,
+                self.quarter,
+            ],
         )
         if not claimed:
             self._refuse_draft()
@@ -240,24 +247,21 @@ class QuarterReport(models.Model):
         whole narrative, per pause in typing; the history keeps who changed what, with
         each person's text as it stood when they stopped for a while or someone else
         (an auditor, a colleague, a submission) came in between."""
-        latest = (
-            HistoricalQuarterReport.objects.filter(id=self.pk)
-            .order_by("-history_id")
-            .values("history_id")[:1]
-        )
-        brought_up_to_date = HistoricalQuarterReport.objects.filter(
-            history_id=Subquery(latest),
-            history_type="~",
-            history_user=by,
-            history_change_reason__isnull=True,
-            status=self.status,
-            history_date__gte=now - self.DRAFT_HISTORY_WINDOW,
-        ).update(
-            history_date=now,
-            result=self.result,
-            narrative=self.narrative,
-            version=self.version,
-            updated_by=by,
+        history = HistoricalQuarterReport
+        brought_up_to_date = autosave_sql.execute(
+            autosave_sql.history_sql(history),
+            [
+                autosave_sql.prepared(history, "history_date", now),
+                autosave_sql.prepared(history, "result", self.result),
+                self.narrative,
+                self.version,
+                by.pk,
+                self.pk,
+                "~",
+                by.pk,
+                str(self.status),
+                autosave_sql.prepared(history, "history_date", now - self.DRAFT_HISTORY_WINDOW),
+            ],
         )
         if not brought_up_to_date:
             self._history_user = by

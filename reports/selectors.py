@@ -15,7 +15,12 @@ def entry_indicator(user, pk):
             "reports",
             queryset=QuarterReport.objects.select_related("updated_by", "submitted_by", "reviewed_by")
             .prefetch_related(
-                Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by"))
+                # A report's files in the order uploaded: the model's ordering ("report"
+                # first) would join every file's report, indicator, year and unit to sort.
+                Prefetch(
+                    "evidence",
+                    queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("uploaded_at", "pk"),
+                )
             )
             .order_by("quarter"),
         ),
@@ -32,10 +37,12 @@ def autosave_report(user, pk: int, quarter: int) -> QuarterReport:
     reports = visible_to(
         user, QuarterReport.objects.select_related("indicator__unit_of_measure"), "indicator__org_unit_id"
     )
-    report = reports.filter(indicator_id=pk, quarter=quarter).first()
-    if report is None:
-        report = QuarterReport(indicator=get_indicator_for_user(user, pk), quarter=quarter, version=0)
-    return report
+    try:
+        # One report per indicator and quarter: get() sorts nothing, where first() sorted
+        # by the model's ordering (joining the year and the unit to sort a single row).
+        return reports.get(indicator_id=pk, quarter=quarter)
+    except QuarterReport.DoesNotExist:
+        return QuarterReport(indicator=get_indicator_for_user(user, pk), quarter=quarter, version=0)
 
 
 def by_quarter(items):
@@ -53,9 +60,11 @@ def quarter_statuses(user, fiscal_year, units=None):
         .prefetch_related(
             Prefetch(
                 "reports",
+                # Sorted by quarter in Python (by_quarter): not by the model's ordering,
+                # which joins every report's year and unit.
                 queryset=QuarterReport.objects.only(
                     "id", "indicator_id", "quarter", "status", "is_late", "updated_at", "return_comment"
-                ),
+                ).order_by(),
             )
         )
         .order_by("org_unit__code", "sequence", "code")
