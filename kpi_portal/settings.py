@@ -385,6 +385,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KPI Portal <kpi-porta
 # Links in mails are absolute: the address people open the portal at.
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+
 # Reminders, all in working days of the Thai calendar (indicators/calendar.py).
 def env_day_list(name: str, default: str) -> list[int]:
     items = env_list(name, default)

@@ -34,17 +34,23 @@ THIRD_PARTY_MESSAGES = [
     gettext_noop("Filter navigation items"),
     gettext_noop("This object doesn’t have a change history. It probably wasn’t added via this admin site."),
     gettext_noop("View selected %(model)s"),
-    gettext_noop("Please enter your old password, for security’s sake, and then enter your new password twice so we can verify you typed it in correctly."),
+    gettext_noop(
+        "Please enter your old password, for security’s sake, and then enter your new password twice so we can verify you typed it in correctly."
+    ),
     gettext_noop("Select all objects on this page for an action"),
     gettext_noop("Select this object for an action - %(obj)s"),
     gettext_noop("Reset password"),
     gettext_noop("Enter the same password as before, for verification."),
-    gettext_noop("Whether the user will be able to authenticate using a password or not. If disabled, they may still be able to authenticate using other backends, such as Single Sign-On or LDAP."),
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. If disabled, they may still be able to authenticate using other backends, such as Single Sign-On or LDAP."
+    ),
     gettext_noop("Password-based authentication"),
     gettext_noop("Enabled"),
     gettext_noop("Disabled"),
     gettext_noop("Raw passwords are not stored, so there is no way to see the user’s password."),
-    gettext_noop("The groups this user belongs to. A user will get all permissions granted to each of their groups."),
+    gettext_noop(
+        "The groups this user belongs to. A user will get all permissions granted to each of their groups."
+    ),
     gettext_noop("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
     gettext_noop("Your password can’t be too similar to your other personal information."),
     gettext_noop("Your password can’t be a commonly used password."),

@@ -32,8 +32,13 @@ def indicator(db):
     for quarter in (1, 2, 3, 4):
         QuarterTarget.objects.create(indicator=indicator, quarter=quarter, target=Decimal(1500 * quarter))
         AuditScore.objects.create(
-            indicator=indicator, quarter=quarter, score=Decimal("95"), criterion_1=Decimal("100"),
-            criterion_2=Decimal("90"), comment=COMMENT, auditor=auditor,
+            indicator=indicator,
+            quarter=quarter,
+            score=Decimal("95"),
+            criterion_1=Decimal("100"),
+            criterion_2=Decimal("90"),
+            comment=COMMENT,
+            auditor=auditor,
         )
     return indicator
 

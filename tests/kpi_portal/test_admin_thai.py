@@ -84,9 +84,22 @@ def test_no_english_leftovers_on_the_admin_pages(admin):
         "/admin/auth/user/",
     ]
     leftovers = [
-        "AXES", "Axes", "Access attempts", "Access logs", "Task Results", "Tasks Database Backend",
-        "Otp_Static", "Otp_Totp", "TOTP devices", "Start typing to filter", "Show counts",
-        "Skip to main content", "Toggle theme", "Q1", "Q4", "ไม่ว่าง",
+        "AXES",
+        "Axes",
+        "Access attempts",
+        "Access logs",
+        "Task Results",
+        "Tasks Database Backend",
+        "Otp_Static",
+        "Otp_Totp",
+        "TOTP devices",
+        "Start typing to filter",
+        "Show counts",
+        "Skip to main content",
+        "Toggle theme",
+        "Q1",
+        "Q4",
+        "ไม่ว่าง",
     ]
     for url in pages:
         text = visible_text(admin, url)

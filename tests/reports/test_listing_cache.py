@@ -97,4 +97,3 @@ def test_a_cached_page_runs_no_query_of_the_list(client, world, django_assert_nu
     # notifications: no count, no page, no filter choices (11 when not cached)
     with django_assert_num_queries(5):
         assert client.get(URL, {"year": "2568"}).status_code == 200
-
