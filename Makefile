@@ -21,6 +21,7 @@ test:
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
 	$(DEV) $(PYTHON) manage.py makemigrations --check --dry-run
 
