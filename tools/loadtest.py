@@ -10,15 +10,18 @@ size against the production set-up, then the figures and the lost-narrative chec
    unlocked and due today; its reports of the indicators given to the load-test staff are
    cleared, so that every run starts from the same state.
 2. Accounts (usernames lt-…, one password hashed once with the production hasher):
-   200 unit staff (a few per unit, each with ~6 of the unit's indicators), 20 auditors with
-   authenticator apps (keys known to the test, which computes their codes), 10 executives.
+   200 unit staff (a few per unit, each with 11 of the unit's indicators: enough to write
+   for the whole run), 20 auditors with authenticator apps (keys known to the test, which
+   computes their codes), 10 executives.
    Everyone signs in through the real pages.
 3. The server, as `make prod-local` runs it: DEBUG off, gunicorn (gunicorn.conf.py) with 2
    workers × 4 threads, 2 book workers, PostgreSQL, on 127.0.0.1:LOADTEST_PORT (8011).
 4. locust (tools/loadtest/locustfile.py), headless, 230 users spawned 10 a second, for
-   LOADTEST_SECONDS (180). During the run a book worker is killed (SIGKILL) and started
+   LOADTEST_SECONDS (240). During the run a book worker is killed (SIGKILL) and started
    again, and a gunicorn worker is restarted (SIGTERM; the master starts a new one).
-5. Figures per kind of request (requests/s, errors, p50, p95) against the goals, and the
+5. A timeline (requests/s and p95 every 20 s), then figures per kind of request
+   (requests/s, errors, p50, p95) over the whole run and over the steady state (everyone
+   signed in, no staff member out of work yet) against the goals, and the
    check that every text the server acknowledged (autosave 200, submit 302) is in the
    database (texts only grow, so the stored one must start with the acknowledged one).
 
@@ -48,7 +51,10 @@ STAFF = int(os.environ.setdefault("LOADTEST_STAFF", "200"))
 AUDITORS = int(os.environ.setdefault("LOADTEST_AUDITORS", "20"))
 EXECUTIVES = int(os.environ.setdefault("LOADTEST_EXECUTIVES", "10"))
 QUARTER = int(os.environ.get("LOADTEST_QUARTER", "2"))
-INDICATORS_PER_STAFF = 6
+# Enough for every staff member to keep writing for the whole run (about 21 s an indicator:
+# 4-8 autosaves and the submission, 3 s apart), so that the steady state lasts; 3 staff of a
+# unit take 33 of its 35 indicators.
+INDICATORS_PER_STAFF = 11
 PASSWORD = "load-test-only-9x"
 GOALS = {"save": 500, "page": 1000}
 
@@ -352,19 +358,42 @@ def percentile(values, fraction):
 def report(results: dict) -> bool:
     everything = results["timings"]
     # Steady state: once everyone has signed in (sign-ins are PBKDF2 at 1,000,000 rounds, as in
-    # production: 230 of them within the ramp-up keep both cores busy for most of a minute).
+    # production: 230 of them within the ramp-up keep both cores busy for most of a minute),
+    # and until the first staff member has nothing left to write: after that fewer and fewer
+    # type, and the load the goals are about is no longer there.
     ramp_end = max((t for name, _ms, _failed, t in everything if name.startswith("sign-in")), default=0) + 5
+    steady_end = min([SECONDS, *results.get("out_of_work", [])])
+    timeline(everything)
     for title, timings, elapsed in (
         ("whole run, ramp-up included", everything, SECONDS),
         (
-            f"steady state (after {ramp_end:.0f} s)",
-            [row for row in everything if row[3] >= ramp_end],
-            SECONDS - ramp_end,
+            f"steady state (from {ramp_end:.0f} s to {steady_end:.0f} s: everyone signed in, every "
+            "staff member still writing)",
+            [row for row in everything if ramp_end <= row[3] < steady_end],
+            steady_end - ramp_end,
         ),
     ):
         print(f"\n== {title}")
+        if elapsed <= 0:
+            print("none")
+            kinds = {}
+            continue
         kinds = figures(timings, elapsed)
     return verdicts(everything, kinds, results)
+
+
+def timeline(timings, step: int = 20) -> None:
+    """Requests per second and p95 per kind in each ``step`` seconds of the run: whether the
+    load was there all along, and when the latencies moved."""
+    print(f"\n== timeline ({step} s steps)")
+    print(f"{'seconds':<12}{'save/s':>8}{'save p95':>10}{'page/s':>8}{'page p95':>10}{'all/s':>8}")
+    for start in range(0, SECONDS, step):
+        window = [row for row in timings if start <= row[3] < start + step]
+        columns = []
+        for kind in ("save", "page"):
+            times = [ms for name, ms, _failed, _t in window if name.startswith(kind)]
+            columns.append(f"{len(times) / step:>8.1f}{percentile(times, 0.95):>10.0f}")
+        print(f"{f'{start}-{start + step}':<12}{''.join(columns)}{len(window) / step:>8.1f}")
 
 
 def figures(timings, elapsed) -> dict:

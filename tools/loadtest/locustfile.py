@@ -31,6 +31,7 @@ from locust.contrib.fasthttp import FastHttpUser
 ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())
 EXPECTED: dict[str, str] = {}  # "indicator/quarter" -> the last text the server acknowledged
 TIMINGS: list = []  # (name, milliseconds, failed, seconds since start) of every request
+OUT_OF_WORK: list = []  # seconds since start at which each staff member had nothing left to write
 STARTED = time.monotonic()
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
@@ -56,7 +57,8 @@ def remember_timing(name, response_time, exception, **kwargs):
 @events.test_stop.add_listener
 def write_results(environment, **kwargs):
     with open(os.environ["LOADTEST_EXPECTED"], "w") as handle:
-        json.dump({"expected": EXPECTED, "timings": TIMINGS}, handle, ensure_ascii=False)
+        results = {"expected": EXPECTED, "timings": TIMINGS, "out_of_work": OUT_OF_WORK}
+        json.dump(results, handle, ensure_ascii=False)
 
 
 FORM_DATA_BOUNDARY = "----LoadTestFormBoundary7MA4YWxkTrZu0gW"
@@ -146,9 +148,13 @@ class Staff(PortalUser):
         super().on_start()
         self.todo = list(self.account["indicators"])
         self.current = None
+        self.out_of_work = False
 
     def open_next(self):
         if not self.todo:
+            if not self.out_of_work:  # the end of the steady state (tools/loadtest.py)
+                OUT_OF_WORK.append(round(time.monotonic() - STARTED, 2))
+                self.out_of_work = True
             self.current = None
             return
         pk = self.todo.pop(0)
