@@ -65,9 +65,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
         parser.add_argument("--once", action="store_true", help="run what is queued, then exit")
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=int(os.environ.get("BOOK_WORKER_NICE", "10")),
+            help="run at least this nice (0-19; default BOOK_WORKER_NICE or 10): books give way to "
+            "the web server's requests on a shared machine",
+        )
 
-    def handle(self, *args, worker_id, interval, once, **options):
+    def handle(self, *args, worker_id, interval, once, nice, **options):
         configure_logging(options["verbosity"])
+        give_way(nice)
         rendering.worker_stop.requested = False
         worker = BookWorker(
             queue_names=[DEFAULT_TASK_QUEUE_NAME],
@@ -102,6 +110,19 @@ class Command(BaseCommand):
             rendering.worker_stop.requested = False
             workers.stopped(worker_id)
         logger.info("Book worker %r stopped", worker_id)
+
+
+def give_way(nice: int) -> None:
+    """Lower this process's CPU priority to ``nice`` unless it is lower already (systemd's
+    Nice=, or `nice`): a book of hundreds of sheets is CPU-bound for minutes, and where
+    the book workers share cores with gunicorn (one server, or the quarter-end peak) the
+    autosaves and pages must not wait behind it. The book still gets every core nobody
+    else wants. Never raises the priority (that needs privileges, and an operator's
+    higher niceness stands)."""
+    nice = max(0, min(nice, 19))
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if nice > current:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
 
 
 def warm_up() -> None:
