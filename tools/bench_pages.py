@@ -79,17 +79,7 @@ if not SERVER_ENV["DATABASE_URL"].startswith("postgres"):
 os.environ.update(SERVER_ENV)
 sys.path.insert(0, str(ROOT))
 
-
-def create_database():
-    server, name = SERVER_ENV["DATABASE_URL"].rsplit("/", 1)
-    found = subprocess.run(
-        ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if found.stdout.strip() != "1":
-        subprocess.run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True)
+from tools.databases import create_database  # noqa: E402
 
 
 def prepare() -> tuple[dict, dict]:
@@ -197,7 +187,7 @@ def drive(cookies: dict, urls: list[str], seconds: float) -> tuple[int, list[flo
 
 
 def main():
-    create_database()
+    create_database(SERVER_ENV["DATABASE_URL"])
     cookies, pages = prepare()
     server = Server()
     server.start()

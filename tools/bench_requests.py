@@ -161,21 +161,12 @@ def silence_logs():
             handler.setStream(open(os.devnull, "w"))
 
 
-def create_database():
-    server, name = DATABASE_URL.rsplit("/", 1)
-    found = subprocess.run(
-        ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if found.stdout.strip() != "1":
-        subprocess.run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True)
-
-
 def prepare() -> None:
     """The data and the staff account (idempotent); the measured report set back to a draft."""
-    create_database()
+    sys.path.insert(0, str(ROOT))
+    from tools.databases import create_database
+
+    create_database(DATABASE_URL)
     setup_django(ROOT)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group

@@ -85,18 +85,7 @@ if not SERVER_ENV["DATABASE_URL"].startswith("postgres"):
 os.environ.update(SERVER_ENV)
 sys.path.insert(0, str(ROOT))
 
-
-def create_database():
-    url = SERVER_ENV["DATABASE_URL"]
-    server, name = url.rsplit("/", 1)
-    found = subprocess.run(
-        ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if found.stdout.strip() != "1":
-        subprocess.run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True)
+from tools.databases import create_database  # noqa: E402
 
 
 def prepare() -> dict:
@@ -475,7 +464,7 @@ def wait_for_books(started, seconds=240):
 def main():
     from django.utils import timezone
 
-    create_database()
+    create_database(SERVER_ENV["DATABASE_URL"])
     prepare()
     server = Server()
     server.start()
