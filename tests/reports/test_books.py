@@ -633,7 +633,9 @@ def test_an_assembly_that_keeps_failing_fails_the_book(registry):
     assert book.status == Book.Status.FAILED and "3" in book.error
 
 
-def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, monkeypatch):
+@pytest.fixture
+def front_renders(monkeypatch) -> list:
+    """The HTML of every front matter (cover and contents) the assembly renders, in order."""
     renders = []
     html_to_pdf = assembly.html_to_pdf
 
@@ -642,6 +644,11 @@ def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, mo
         return html_to_pdf(html)
 
     monkeypatch.setattr(assembly, "html_to_pdf", counting_html_to_pdf)
+    return renders
+
+
+def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, front_renders):
+    renders = front_renders
     first = order(registry)
     run_workers()
     assert len(renders) == 2  # to learn the contents' length, then with the page numbers
@@ -659,16 +666,9 @@ def test_the_same_book_again_reuses_its_rendered_cover_and_contents(registry, mo
 
 
 def test_a_rebuild_whose_sheet_grew_renders_its_contents_once_with_the_new_page_numbers(
-    registry, monkeypatch
+    registry, front_renders
 ):
-    renders = []
-    html_to_pdf = assembly.html_to_pdf
-
-    def counting_html_to_pdf(html):
-        renders.append(html)
-        return html_to_pdf(html)
-
-    monkeypatch.setattr(assembly, "html_to_pdf", counting_html_to_pdf)
+    renders = front_renders
     first = order(registry)
     run_workers()
     first.refresh_from_db()
@@ -697,7 +697,7 @@ def test_a_rebuild_whose_sheet_grew_renders_its_contents_once_with_the_new_page_
     assert {title.split()[0]: page for depth, title, page in outline_titles(reader) if depth == 2} == starts
 
 
-def test_a_front_matter_length_kept_wrong_costs_a_render_not_wrong_numbers(registry, monkeypatch):
+def test_a_front_matter_length_kept_wrong_costs_a_render_not_wrong_numbers(registry):
     """A length kept for the contents that does not match (a stylesheet changed, a file
     edited): the contents are rendered again with the length they came out with."""
     first = order(registry)
