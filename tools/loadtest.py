@@ -461,6 +461,32 @@ def wait_for_books(started, seconds=240):
         time.sleep(2)
 
 
+def server_cpu(log_lines) -> None:
+    """Where gunicorn's CPU went: the access log's ``cpu_ms`` by method and path (numbers
+    in the path as ``N``), the largest first. Streamed bodies (PDF files) are not in it."""
+    import re
+
+    by_route = {}
+    for line in log_lines:
+        if '"kpi_portal.access"' not in line:
+            continue
+        record = json.loads(line)
+        if "cpu_ms" not in record:
+            continue
+        route = f"{record['method']} {re.sub(r'[0-9]+', 'N', record['path'])}"
+        by_route.setdefault(route, []).append(record["cpu_ms"])
+    total = sum(sum(times) for times in by_route.values())
+    if not total:
+        return
+    print(f"server CPU by request (access log): {total / 1000:.1f} s in all")
+    print(f"{'request':<48}{'count':>7}{'CPU s':>8}{'share':>7}{'p50 ms':>8}{'p95 ms':>8}")
+    for route, times in sorted(by_route.items(), key=lambda item: -sum(item[1]))[:15]:
+        print(
+            f"{route[:47]:<48}{len(times):>7}{sum(times) / 1000:>8.1f}{sum(times) / total:>7.0%}"
+            f"{statistics.median(times):>8.1f}{percentile(times, 0.95):>8.1f}"
+        )
+
+
 def main():
     from django.utils import timezone
 
@@ -519,8 +545,10 @@ def main():
         print(event)
     results = json.loads(results_file.read_text())
     results["started"] = started - timedelta(seconds=1)
-    server_errors = sum('"status": 5' in line for line in (RESULTS / "server.log").read_text().splitlines())
+    server_log = (RESULTS / "server.log").read_text().splitlines()
+    server_errors = sum('"status": 5' in line for line in server_log)
     print(f"server log: {server_errors} responses with status 5xx")
+    server_cpu(server_log)
     ok = report(results)
     sys.exit(0 if ok else 1)
 

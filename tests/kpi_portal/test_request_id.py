@@ -50,3 +50,25 @@ def test_log_lines_are_json_with_the_request_id(client):
     refused = [line for line in lines if line["logger"] == "django.request"]
     assert refused and refused[-1]["request_id"] == response["X-Request-ID"]
     assert refused[-1]["level"] == "WARNING" and "/dashboard/" in refused[-1]["message"]
+
+
+def test_the_access_line_gives_time_and_cpu_time_of_the_request(client):
+    client.force_login(make_user("staff", units=[make_unit("5001")]))
+    console = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    access = logging.getLogger("kpi_portal.access")
+    written = io.StringIO()
+    previous, level = console.setStream(written), access.level
+    access.setLevel(logging.INFO)
+    try:
+        response = client.get("/indicators/")
+    finally:
+        console.setStream(previous)
+        access.setLevel(level)
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in written.getvalue().splitlines()]
+    (line,) = [line for line in lines if line["logger"] == "kpi_portal.access"]
+    assert line["path"] == "/indicators/" and line["status"] == 200
+    assert line["request_id"] == response["X-Request-ID"]
+    # A page that reads the database and renders a template costs some CPU, never more
+    # than the time it took (one thread); 0.1 ms of rounding either way.
+    assert 0 < line["cpu_ms"] <= line["duration_ms"] + 0.1
