@@ -129,4 +129,5 @@ def test_prod_local_serves_health_and_pages(tmp_path):
         for line in access
     )
     assert "Book worker 'prod-local-1' stopped" in log
+    assert "Libraries preloaded in" in log and "not preloaded" not in log  # gunicorn's master
     assert (tmp_path / "state" / "secret_key").stat().st_mode & 0o077 == 0
