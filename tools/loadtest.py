@@ -194,7 +194,10 @@ class Server:
 
     def start_worker(self, name):
         self.workers[name] = subprocess.Popen(
-            [sys.executable, "manage.py", "book_worker", "--worker-id", name, "-v", "1"],
+            # At the workers' niceness from the start, as systemd's Nice= starts them: their
+            # start-up (imports, the renderer's warm-up) gives way to requests too.
+            ["nice", "-n", os.environ.get("BOOK_WORKER_NICE", "10")]
+            + [sys.executable, "manage.py", "book_worker", "--worker-id", name, "-v", "1"],
             cwd=ROOT,
             env=SERVER_ENV,
             stderr=self.log,

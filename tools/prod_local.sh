@@ -51,7 +51,9 @@ stop() {
 trap stop EXIT INT TERM
 
 for n in $(seq "${BOOK_WORKERS:-2}"); do
-  $python manage.py book_worker --worker-id "prod-local-$n" &
+  # Niced from the start, as the systemd unit's Nice= (the command itself only lowers its
+  # priority once Django has started).
+  nice -n "${BOOK_WORKER_NICE:-10}" $python manage.py book_worker --worker-id "prod-local-$n" &
   children+=($!)
 done
 .venv/bin/gunicorn -c gunicorn.conf.py &
