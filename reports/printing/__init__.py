@@ -5,7 +5,10 @@ once at start-up by ``ReportsConfig.ready`` (``install``):
 - ``actual_text``: each line of Thai inside a /Span with /ActualText, so that search and
   copy give the text as written;
 - ``thai_breaks``: Thai lines break between words, where ICU (browsers) breaks them;
-- ``stylesheets``: our static stylesheets parsed once per process, not once per PDF.
+- ``stylesheets``: our static stylesheets parsed once per process, not once per PDF;
+- ``compression``: the PDF's streams deflated at zlib's default level, not its slowest.
+
+``render`` pauses Python's garbage collector while it renders (``collector``).
 
 A single sheet's print is its cached body with this print's footer stamped on it
 (``footer``, reports/sheet_pdf.py); ``warm_up`` readies a new process for printing.

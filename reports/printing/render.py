@@ -13,6 +13,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from indicators import thai
+from reports.printing.collector import collection_paused
 
 STATIC_DIR_URI = (settings.BASE_DIR / "static").as_uri() + "/"
 SHEET_TEMPLATE = "reports/indicator_pdf.html"
@@ -62,8 +63,10 @@ def sheet_html(sheet, printed_at=None, printed_by: str = "", request=None, page_
 
 
 def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """The PDF of ``html`` (which may use our static files only) and its number of pages."""
-    document = HTML(string=html, base_url=STATIC_DIR_URI, url_fetcher=StaticOnlyFetcher()).render(
-        font_config=font_configuration()
-    )
-    return document.write_pdf(), len(document.pages)
+    """The PDF of ``html`` (which may use our static files only) and its number of pages.
+    Python's garbage collector waits while it renders (collector.py)."""
+    with collection_paused():
+        document = HTML(string=html, base_url=STATIC_DIR_URI, url_fetcher=StaticOnlyFetcher()).render(
+            font_config=font_configuration()
+        )
+        return document.write_pdf(), len(document.pages)
