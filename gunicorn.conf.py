@@ -184,5 +184,25 @@ def post_worker_init(worker):
         what = warm_up_renderer()
     except Exception:  # a failed warm-up must not stop the worker: the first PDF is just slower
         logging.getLogger("kpi_portal").exception("PDF renderer warm-up failed")
-        return
-    worker.log.info("Worker %s warmed up (%s) in %.2f s", worker.pid, what, time.monotonic() - started)
+        what = "warm-up failed"
+    frozen = freeze_what_is_loaded()
+    worker.log.info(
+        "Worker %s warmed up (%s) in %.2f s; %d objects frozen",
+        worker.pid,
+        what,
+        time.monotonic() - started,
+        frozen,
+    )
+
+
+def freeze_what_is_loaded() -> int:
+    """Python's collector leaves what the worker holds from now on to its end alone
+    (``gc.freeze``: modules, the URLconf, templates, fonts, the warm-up's caches, some
+    150,000 objects): its full collections, which come every few hundred requests, then
+    walk only what requests made, instead of taking tens of milliseconds out of one of
+    them. What is frozen stays in memory, as it would anyway."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -3,12 +3,14 @@
 connection, start a thread or import the portal's own modules, every worker would share
 that state across the fork, and `kill -HUP` would no longer bring a deploy's new code."""
 
+import gc
 import json
 import runpy
 import subprocess
 import sys
 from importlib import metadata
 
+import pytest
 from django.conf import settings
 
 CHECK = """
@@ -73,3 +75,20 @@ def test_a_reload_after_a_library_update_says_to_restart():
     (warning,) = server.warnings
     assert f"weasyprint 0.1 -> {metadata.version('weasyprint')}" in warning
     assert "systemctl restart kpi-portal-web" in warning
+
+
+@pytest.mark.django_db
+def test_a_worker_freezes_what_it_loaded_after_its_warm_up():
+    conf = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+    worker = Server()
+    worker.pid = 1234
+    try:
+        conf["post_worker_init"](worker)
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    # This test process holds Django, the portal and pytest: far more than 10,000 objects.
+    assert frozen > 10_000
+    (line,) = worker.infos
+    assert line.startswith("Worker 1234 warmed up (reports.printing.warm_up) in ")
+    assert line.endswith(f"; {frozen} objects frozen")
