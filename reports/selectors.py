@@ -78,9 +78,25 @@ def quarter_statuses(user, fiscal_year, units=None):
 
 def waiting_reports(filters: dict[str, str]) -> QuerySet:
     """Submitted reports, oldest first, of the fiscal ``year``, unit code ``unit`` and
-    ``quarter`` given (as typed in the review queue's filters; blank: all)."""
-    reports = QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED).select_related(
-        "indicator__org_unit", "indicator__fiscal_year", "submitted_by"
+    ``quarter`` given (as typed in the review queue's filters; blank: all). Only the
+    columns the queue shows (reports.views.review.queue_rows): not the narratives, the
+    submitters or the indicators' other texts of a page of 50."""
+    reports = (
+        QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED)
+        .select_related("indicator__org_unit", "indicator__fiscal_year")
+        .only(
+            "indicator",
+            "quarter",
+            "submitted_at",
+            "is_late",
+            "result",
+            "indicator__code",
+            "indicator__name",
+            "indicator__unit_of_measure",
+            "indicator__org_unit__code",
+            "indicator__org_unit__name",
+            "indicator__fiscal_year__year",
+        )
     )
     if filters["year"].isdigit():
         reports = reports.filter(indicator__fiscal_year__year=int(filters["year"]))
