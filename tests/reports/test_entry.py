@@ -6,12 +6,15 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import Role, UnitOfMeasure
+from indicators.access import principal
+from indicators.models import Indicator, Role, UnitOfMeasure
 from reports.models import EvidenceFile, QuarterReport
+from reports.selectors import autosave_report
 from tests.factories import as_user, make_report, make_unit, make_user
 from tests.reports.reporting import PDF_BYTES, PNG_BYTES, entry_url, field_value, save
 
@@ -330,3 +333,34 @@ def test_evidence_is_stored_under_a_generated_name_and_downloaded_with_rights(se
     assert "attachment" in response["Content-Disposition"]
     outsider = make_user("other", Role.UNIT_STAFF, [make_unit("9999")])
     assert as_user(outsider).get(reverse("evidence_download", args=[stored[0].pk])).status_code == 404
+
+
+def test_the_autosaves_report_read_is_the_orms_in_one_query(setup, django_assert_num_queries):
+    """reports.selectors.autosave_report reads the report with its indicator and unit of
+    measure in one statement written once: the same values, of the same types, as the ORM."""
+    indicator = setup["indicator"]
+    submitted_at = timezone.now() - timedelta(days=2)
+    make_report(indicator, 1, "12.50", "ข้อความ", status="submitted", submitted_at=submitted_at, is_late=True)
+    staff, auditor = setup["staff"], setup["auditor"]
+    for user in (staff, auditor):
+        principal(user)  # the roles and units, read once per request
+        with django_assert_num_queries(1):
+            report = autosave_report(user, indicator.pk, 1)
+            assert report.indicator.unit_of_measure.name == indicator.unit_of_measure_id
+        orm = QuarterReport.objects.select_related("indicator__unit_of_measure").get(pk=report.pk)
+        for model, read, expected in (
+            (QuarterReport, report, orm),
+            (Indicator, report.indicator, orm.indicator),
+            (UnitOfMeasure, report.indicator.unit_of_measure, orm.indicator.unit_of_measure),
+        ):
+            for field in model._meta.concrete_fields:
+                value, wanted = getattr(read, field.attname), getattr(expected, field.attname)
+                assert (value, type(value)) == (wanted, type(wanted)), field.name
+        assert report.result == Decimal("12.50") and report.submitted_at == submitted_at
+        assert not report._state.adding and report._state.db == "default"
+    # A quarter with no report yet: a new, unsaved one (version 0).
+    assert autosave_report(staff, indicator.pk, 2).pk is None
+    # Another unit's staff member: not found.
+    stranger = make_user("stranger", Role.UNIT_STAFF, [make_unit("9999", "เขตอื่น")])
+    with pytest.raises(Http404):
+        autosave_report(stranger, indicator.pk, 1)
