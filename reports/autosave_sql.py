@@ -11,6 +11,8 @@ import functools
 
 from django.db import connection
 
+from kpi_portal.written_sql import columns, instance
+
 
 def quoted(model, field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
@@ -56,12 +58,6 @@ def history_sql(history) -> str:
     )
 
 
-def columns(model, alias: str) -> str:
-    return ", ".join(
-        f"{alias}.{connection.ops.quote_name(field.column)}" for field in model._meta.concrete_fields
-    )
-
-
 @functools.cache
 def report_sql(report, indicator, units: int) -> str:
     """The report of an indicator's quarter with its indicator and the indicator's unit of
@@ -79,19 +75,6 @@ def report_sql(report, indicator, units: int) -> str:
         f" = u.{connection.ops.quote_name(measure.target_field.column)}"
         f" WHERE r.{quoted(r, 'indicator')} = %s AND r.{quoted(r, 'quarter')} = %s{in_units}"
     )
-
-
-def instance(model, values):
-    """``model``'s object from its concrete fields' ``values`` as the database gave them,
-    converted as the ORM converts them (the backend's converters, then the field's)."""
-    fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def read_report(report, indicator, pk: int, quarter: int, unit_ids):
