@@ -4,31 +4,39 @@ from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 
 from indicators.access import get_indicator_for_user, principal, visible_indicators
 from indicators.models import QUARTERS, FiscalQuarter, Indicator, QuarterTarget
+from kpi_portal.written_sql import prefetch
 from reports import autosave_sql
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
 
 def entry_indicator(user, pk):
-    """The indicator for the entry and review pages, with what they show."""
-    queryset = Indicator.objects.select_related("fiscal_year", "org_unit").prefetch_related(
-        Prefetch("targets", queryset=QuarterTarget.objects.order_by("quarter")),
-        Prefetch(
-            "reports",
-            queryset=QuarterReport.objects.select_related("updated_by", "submitted_by", "reviewed_by")
-            .prefetch_related(
-                # A report's files in the order uploaded: the model's ordering ("report"
-                # first) would join every file's report, indicator, year and unit to sort.
-                Prefetch(
-                    "evidence",
-                    queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("uploaded_at", "pk"),
-                )
-            )
-            .order_by("quarter"),
-        ),
-        Prefetch("scores", queryset=AuditScore.objects.select_related("auditor").order_by("quarter")),
-        Prefetch("fiscal_year__quarters", queryset=FiscalQuarter.objects.order_by("quarter")),
+    """The indicator for the entry page, with what it shows: its year and unit, and set
+    on it as prefetch_related would (kpi_portal.written_sql.prefetch: each a SELECT
+    written once, where the ORM compiled five prefetches on every page) its targets, its
+    reports (with who updated, submitted and reviewed them) and their files in the order
+    uploaded (with who uploaded them), its scores (with their auditors) and its year's
+    quarters, each by quarter. 404 for an indicator ``user`` may not see."""
+    indicator = get_indicator_for_user(user, pk, Indicator.objects.select_related("fiscal_year", "org_unit"))
+    prefetch(QuarterTarget, "indicator", [indicator], order=("quarter",))
+    prefetch(
+        QuarterReport,
+        "indicator",
+        [indicator],
+        joined=("updated_by", "submitted_by", "reviewed_by"),
+        order=("quarter",),
     )
-    return get_indicator_for_user(user, pk, queryset)
+    # A report's files in the order uploaded: the model's ordering ("report" first) would
+    # join every file's report, indicator, year and unit to sort.
+    prefetch(
+        EvidenceFile,
+        "report",
+        list(indicator.reports.all()),
+        joined=("uploaded_by",),
+        order=("uploaded_at", "pk"),
+    )
+    prefetch(AuditScore, "indicator", [indicator], joined=("auditor",), order=("quarter",))
+    prefetch(FiscalQuarter, "fiscal_year", [indicator.fiscal_year], order=("quarter",))
+    return indicator
 
 
 def autosave_report(user, pk: int, quarter: int) -> QuarterReport:
