@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.utils import timezone
 
 from kpi_portal.sessions import SessionStore
@@ -55,3 +56,12 @@ def test_an_expired_session_loads_nothing():
     session = SessionStore(key)
     assert session.load() == {}
     assert session.session_key is None
+
+
+def test_clearsessions_removes_the_expired_sessions_only():
+    kept, expired = stored({"a": 1}), stored({"b": 2})
+    Session.objects.filter(session_key=expired).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    call_command("clearsessions")
+    assert list(Session.objects.values_list("session_key", flat=True)) == [kept]
