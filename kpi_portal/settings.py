@@ -199,6 +199,8 @@ SESSION_IDLE_MINUTES = env_positive_int("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_REFRESH_SECONDS = 60
 SESSION_SAVE_EVERY_REQUEST = False
+# Django's database sessions, their read written once as SQL (kpi_portal/sessions.py).
+SESSION_ENGINE = "kpi_portal.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Scripts take the CSRF token from <meta name="csrf-token"> (base.html), never the cookie.

@@ -2,47 +2,57 @@
 
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 
-from indicators.access import get_indicator_for_user, visible_indicators, visible_to
+from indicators.access import get_indicator_for_user, principal, visible_indicators
 from indicators.models import QUARTERS, FiscalQuarter, Indicator, QuarterTarget
+from kpi_portal.written_sql import prefetch
+from reports import autosave_sql
 from reports.models import AuditScore, EvidenceFile, QuarterReport
 
 
 def entry_indicator(user, pk):
-    """The indicator for the entry and review pages, with what they show."""
-    queryset = Indicator.objects.select_related("fiscal_year", "org_unit").prefetch_related(
-        Prefetch("targets", queryset=QuarterTarget.objects.order_by("quarter")),
-        Prefetch(
-            "reports",
-            queryset=QuarterReport.objects.select_related("updated_by", "submitted_by", "reviewed_by")
-            .prefetch_related(
-                # A report's files in the order uploaded: the model's ordering ("report"
-                # first) would join every file's report, indicator, year and unit to sort.
-                Prefetch(
-                    "evidence",
-                    queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("uploaded_at", "pk"),
-                )
-            )
-            .order_by("quarter"),
-        ),
-        Prefetch("scores", queryset=AuditScore.objects.select_related("auditor").order_by("quarter")),
-        Prefetch("fiscal_year__quarters", queryset=FiscalQuarter.objects.order_by("quarter")),
+    """The indicator for the entry page, with what it shows: its year and unit, and set
+    on it as prefetch_related would (kpi_portal.written_sql.prefetch: each a SELECT
+    written once, where the ORM compiled five prefetches on every page) its targets, its
+    reports (with who updated, submitted and reviewed them) and their files in the order
+    uploaded (with who uploaded them), its scores (with their auditors) and its year's
+    quarters, each by quarter. 404 for an indicator ``user`` may not see."""
+    indicator = get_indicator_for_user(user, pk, Indicator.objects.select_related("fiscal_year", "org_unit"))
+    prefetch(QuarterTarget, "indicator", [indicator], order=("quarter",))
+    prefetch(
+        QuarterReport,
+        "indicator",
+        [indicator],
+        joined=("updated_by", "submitted_by", "reviewed_by"),
+        order=("quarter",),
     )
-    return get_indicator_for_user(user, pk, queryset)
+    # A report's files in the order uploaded: the model's ordering ("report" first) would
+    # join every file's report, indicator, year and unit to sort.
+    prefetch(
+        EvidenceFile,
+        "report",
+        list(indicator.reports.all()),
+        joined=("uploaded_by",),
+        order=("uploaded_at", "pk"),
+    )
+    prefetch(AuditScore, "indicator", [indicator], joined=("auditor",), order=("quarter",))
+    prefetch(FiscalQuarter, "fiscal_year", [indicator.fiscal_year], order=("quarter",))
+    return indicator
 
 
 def autosave_report(user, pk: int, quarter: int) -> QuarterReport:
     """The report of indicator ``pk``'s ``quarter`` with its indicator, for the autosave:
     one query once the report exists, else the indicator and a new, unsaved report
     (version 0). 404 for an indicator ``user`` may not see."""
-    reports = visible_to(
-        user, QuarterReport.objects.select_related("indicator__unit_of_measure"), "indicator__org_unit_id"
-    )
-    try:
-        # One report per indicator and quarter: get() sorts nothing, where first() sorted
-        # by the model's ordering (joining the year and the unit to sort a single row).
-        return reports.get(indicator_id=pk, quarter=quarter)
-    except QuarterReport.DoesNotExist:
-        return QuarterReport(indicator=get_indicator_for_user(user, pk), quarter=quarter, version=0)
+    who = principal(user)
+    # As visible_to: any unit's for those who read everything, else their units' (none:
+    # no query, as the ORM's none()). One report per indicator and quarter (a unique
+    # constraint). The SELECT is written once (reports.autosave_sql.report_sql).
+    if who.reads_everything or who.unit_ids:
+        unit_ids = None if who.reads_everything else who.unit_ids
+        report = autosave_sql.read_report(QuarterReport, Indicator, pk, quarter, unit_ids)
+        if report is not None:
+            return report
+    return QuarterReport(indicator=get_indicator_for_user(user, pk), quarter=quarter, version=0)
 
 
 def by_quarter(items):
@@ -78,9 +88,25 @@ def quarter_statuses(user, fiscal_year, units=None):
 
 def waiting_reports(filters: dict[str, str]) -> QuerySet:
     """Submitted reports, oldest first, of the fiscal ``year``, unit code ``unit`` and
-    ``quarter`` given (as typed in the review queue's filters; blank: all)."""
-    reports = QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED).select_related(
-        "indicator__org_unit", "indicator__fiscal_year", "submitted_by"
+    ``quarter`` given (as typed in the review queue's filters; blank: all). Only the
+    columns the queue shows (reports.views.review.queue_rows): not the narratives, the
+    submitters or the indicators' other texts of a page of 50."""
+    reports = (
+        QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED)
+        .select_related("indicator__org_unit", "indicator__fiscal_year")
+        .only(
+            "indicator",
+            "quarter",
+            "submitted_at",
+            "is_late",
+            "result",
+            "indicator__code",
+            "indicator__name",
+            "indicator__unit_of_measure",
+            "indicator__org_unit__code",
+            "indicator__org_unit__name",
+            "indicator__fiscal_year__year",
+        )
     )
     if filters["year"].isdigit():
         reports = reports.filter(indicator__fiscal_year__year=int(filters["year"]))

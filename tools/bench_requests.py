@@ -1,5 +1,7 @@
 """CPU milliseconds per request, by kind, of a signed-in unit staff member: the autosave
-(POST), the entry page and the home page. Not a test: it measures and prints.
+(POST), the entry page, the home page and the submission (POST); and of a signed-in
+auditor (password and two-step code): the review queue, the review page and the review
+POST (a return). Not a test: it measures and prints.
 
     .venv/bin/python tools/bench_requests.py                    # this checkout
     .venv/bin/python tools/bench_requests.py --reference DIR    # and DIR's code, interleaved
@@ -16,7 +18,12 @@ time. The autosave's body is multipart, as static/js/autosave.js sends it (FormD
 BENCH_REQUESTS_AUTOSAVE_BODY=urlencoded sends it as the load test's locust client does.
 
 Each measuring round runs in a new process: BENCH_REQUESTS_COUNT (200) autosaves, and a
-fifth as many entry and home pages, after a warm-up. With --reference (a checkout of
+fifth as many of each other kind, after a warm-up. Every fifth autosave the staff member
+also opens the entry page and the home page, then submits; the auditor opens the queue
+(a page of 50 of the submitted reports, the measured one among them), the submitted
+report's review page and returns it with a comment (so that the unit may edit it again:
+from the first cycle on the measured report is a returned one); an unmeasured entry page
+then gives the staff member the report's new version. With --reference (a checkout of
 another commit, e.g. ``git archive <commit> | tar -x -C DIR``) the rounds alternate
 between DIR's code and this checkout's, BENCH_REQUESTS_ROUNDS (3) each, so that both see
 the same machine; printed: the median ms per kind, the ratio, and the SQL statements of
@@ -28,11 +35,14 @@ profiles BENCH_REQUESTS_COUNT requests of one kind (cProfile, CPU time) on stand
 """
 
 import argparse
+import hashlib
+import hmac
 import io
 import json
 import os
 import re
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -47,9 +57,10 @@ DATABASE_URL = os.environ.get(
 COUNT = int(os.environ.get("BENCH_REQUESTS_COUNT", "200"))
 ROUNDS = int(os.environ.get("BENCH_REQUESTS_ROUNDS", "3"))
 USERNAME = "bench-requests-staff"
+AUDITOR = "bench-requests-auditor"
 PASSWORD = "bench-requests-only-7q"
 QUARTER = 2
-KINDS = ("autosave", "entry", "home")
+KINDS = ("autosave", "entry", "home", "submit", "queue", "review", "review_post")
 # The autosave's body as static/js/autosave.js sends it (FormData: multipart), or, with
 # BENCH_REQUESTS_AUTOSAVE_BODY=urlencoded, as the load test's locust client sends it.
 AUTOSAVE_MULTIPART = os.environ.get("BENCH_REQUESTS_AUTOSAVE_BODY", "multipart") != "urlencoded"
@@ -68,6 +79,15 @@ SERVER_ENV = {
 }
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
+TWO_FACTOR_FORM = 'id="two-factor-verify"'  # the code page (templates/registration/two_factor_verify.html)
+
+
+def totp(hex_key: str) -> str:
+    """The authenticator app's code now (RFC 6238: SHA-1, 30 s, 6 digits)."""
+    counter = int(time.time() // 30)
+    digest = hmac.new(bytes.fromhex(hex_key), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def multipart_body(data: dict) -> tuple[bytes, str]:
@@ -140,6 +160,9 @@ class Browser:
         return answer["status"], content.decode()
 
 
+STAFF_KINDS = ("autosave", "entry", "home", "submit")
+
+
 def setup_django(root: Path):
     os.environ.update(SERVER_ENV)
     os.chdir(root)
@@ -174,7 +197,7 @@ def prepare() -> None:
     from django.utils import timezone
 
     from indicators.models import FiscalQuarter, FiscalYear, Indicator, OrgUnit, Role, UnitMembership
-    from reports.models import QuarterReport
+    from reports.models import AuditScore, QuarterReport
 
     call_command("migrate", verbosity=0)
     if not Indicator.objects.exists():
@@ -190,15 +213,36 @@ def prepare() -> None:
         user.set_password(PASSWORD)
         user.save()
     user.groups.set([Group.objects.get_or_create(name=Role.UNIT_STAFF)[0]])
+    auditor, created = get_user_model().objects.get_or_create(username=AUDITOR)
+    if created:
+        auditor.set_password(PASSWORD)
+        auditor.save()
+    auditor.groups.set([Group.objects.get_or_create(name=Role.AUDITOR)[0]])
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=auditor, confirmed=True).first() or TOTPDevice.objects.create(
+        user=auditor, name="bench app", confirmed=True
+    )
     unit = OrgUnit.objects.filter(indicators__fiscal_year=year).order_by("code").first()
     UnitMembership.objects.get_or_create(user=user, org_unit=unit)
     indicator = Indicator.objects.filter(fiscal_year=year, org_unit=unit).order_by("sequence").first()
     QuarterReport.objects.filter(indicator=indicator, quarter=QUARTER).delete()
+    AuditScore.objects.filter(indicator=indicator, quarter=QUARTER).delete()
+    # The submitted report must be among the queue's first 50 (oldest first): the other
+    # submitted reports of the seed are older, so at most 49 of them stay submitted.
+    waiting = QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED).exclude(
+        indicator_id=indicator.pk, quarter=QUARTER
+    )
+    for pk in waiting.order_by("submitted_at", "pk").values_list("pk", flat=True)[49:]:
+        QuarterReport.objects.filter(pk=pk).update(status=QuarterReport.Status.DRAFT)
+
     from axes.models import AccessAttempt
 
     AccessAttempt.objects.all().delete()
     (ROOT / "bench-results").mkdir(exist_ok=True)
-    (ROOT / "bench-results" / "bench_requests.json").write_text(json.dumps({"indicator": indicator.pk}))
+    (ROOT / "bench-results" / "bench_requests.json").write_text(
+        json.dumps({"indicator": indicator.pk, "totp_key": device.key})
+    )
 
 
 def count_statements(call) -> int:
@@ -222,23 +266,46 @@ def measure(root: Path, profile: str = "", sort: str = "cumulative") -> dict:
     setup_django(root)
     from django.core.wsgi import get_wsgi_application
 
-    indicator = json.loads((ROOT / "bench-results" / "bench_requests.json").read_text())["indicator"]
+    prepared = json.loads((ROOT / "bench-results" / "bench_requests.json").read_text())
+    indicator = prepared["indicator"]
     entry_url = f"/indicators/{indicator}/quarters/{QUARTER}/report/"
     autosave_url = f"/indicators/{indicator}/quarters/{QUARTER}/autosave/"
-    browser = Browser(get_wsgi_application())
+    review_url = f"/indicators/{indicator}/quarters/{QUARTER}/review/"
+    application = get_wsgi_application()
+    browser = Browser(application)
+    auditor = Browser(application)
     silence_logs()
-    status, page = browser.request("GET", "/accounts/login/")
-    status, _ = browser.request(
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # A code is accepted once: the previous round's may be this one's (same 30 s).
+    TOTPDevice.objects.filter(user__username=AUDITOR).update(last_t=-1, throttling_failure_count=0)
+    for client, username in ((browser, USERNAME), (auditor, AUDITOR)):
+        status, page = client.request("GET", "/accounts/login/")
+        token = CSRF_INPUT.search(page).group(1)
+        status, _ = client.request(
+            "POST",
+            "/accounts/login/",
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
+        assert status == 302, f"sign-in answered {status}"
+    status, page = auditor.request("GET", "/account/two-factor/")
+    assert TWO_FACTOR_FORM in page, "the auditor was not asked for the two-step code"
+    status, _ = auditor.request(
         "POST",
-        "/accounts/login/",
-        {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": CSRF_INPUT.search(page).group(1)},
+        "/account/two-factor/",
+        {
+            "code": totp(prepared["totp_key"]),
+            "csrfmiddlewaretoken": CSRF_INPUT.search(page).group(1),
+            "next": "/",
+        },
     )
-    assert status == 302, f"sign-in answered {status}"
+    assert status == 302, f"the two-step code answered {status}"
     status, page = browser.request("GET", entry_url)
     assert status == 200, f"the entry page answered {status}"
     token = CSRF_INPUT.search(page).group(1)
     version = VERSION_INPUT.search(page).group(1)
     typed = {"n": 0}
+    review_form = {}
 
     def autosave():
         nonlocal version
@@ -261,26 +328,83 @@ def measure(root: Path, profile: str = "", sort: str = "cumulative") -> dict:
         status, _ = browser.request("GET", "/")
         assert status == 200, f"home answered {status}"
 
-    calls = {"autosave": autosave, "entry": entry, "home": home}
-    for call in calls.values():  # warm-up: imports, templates, translations
-        for _ in range(10):
-            call()
+    def submit():
+        typed["n"] += 1
+        data = {
+            "narrative": f"รายงานผลการดำเนินงาน ส่ง ครั้งที่ {typed['n']} " * 20,
+            "result": "1",
+            "version": version,
+            "csrfmiddlewaretoken": token,
+            "submit": "",
+        }
+        status, content = browser.request("POST", entry_url, data)
+        assert status == 302, f"the submission answered {status}: {content[:300]}"
+
+    def queue():
+        status, page = auditor.request("GET", "/review/")
+        assert status == 200, f"the review queue answered {status}"
+        assert f'href="{review_url}"' in page, "the submitted report is not in the queue's first page"
+
+    def review():
+        status, page = auditor.request("GET", review_url)
+        assert status == 200, f"the review page answered {status}"
+        review_form["version"] = VERSION_INPUT.search(page).group(1)
+        review_form["csrfmiddlewaretoken"] = CSRF_INPUT.search(page).group(1)
+
+    def review_post():
+        data = {"score": "85", "criterion_1": "80", "criterion_2": "90", "comment": "โปรดเพิ่มหลักฐาน"}
+        status, content = auditor.request("POST", review_url, {**data, **review_form, "return": ""})
+        assert status == 302, f"the review answered {status}: {content[:300]}"
+
+    def reread():
+        """Unmeasured: the version the return gave the report, for the next saves."""
+        nonlocal version
+        status, page = browser.request("GET", entry_url)
+        version = VERSION_INPUT.search(page).group(1)
+
+    calls = {
+        "autosave": autosave,
+        "entry": entry,
+        "home": home,
+        "submit": submit,
+        "queue": queue,
+        "review": review,
+        "review_post": review_post,
+    }
+
+    def cycle(kinds, record=None):
+        for kind in kinds:
+            calls[kind]()
+            if record is not None:
+                record[kind].append(browser.cpu_ms if kind in STAFF_KINDS else auditor.cpu_ms)
+        if "review_post" in kinds:
+            reread()
+
+    for _ in range(10):  # warm-up: imports, templates, translations
+        cycle(KINDS)
     if profile:
         import cProfile
         import pstats
 
         profiler = cProfile.Profile(time.process_time)
-        profiler.runcall(lambda: [calls[profile]() for _ in range(COUNT)])
+        if profile in ("autosave", "entry", "home"):
+            profiler.runcall(lambda: [calls[profile]() for _ in range(COUNT)])
+        else:  # a submission, a review: a whole cycle each, only that kind profiled
+            for _ in range(COUNT):
+                for kind in KINDS[1:]:
+                    if kind == profile:
+                        profiler.runcall(calls[kind])
+                    else:
+                        calls[kind]()
+                reread()
         lines = int(os.environ.get("BENCH_REQUESTS_PROFILE_LINES", "60"))
         pstats.Stats(profiler, stream=sys.stderr).sort_stats(sort).print_stats(lines)
         return {}
     statements = {kind: count_statements(call) for kind, call in calls.items()}
+    reread()
     times = {kind: [] for kind in KINDS}
     for number in range(COUNT):
-        kinds = ["autosave"] + (["entry", "home"] if number % 5 == 0 else [])
-        for kind in kinds:
-            calls[kind]()
-            times[kind].append(browser.cpu_ms)
+        cycle(KINDS if number % 5 == 0 else ["autosave"], times)
     return {"times": times, "statements": statements}
 
 
@@ -334,14 +458,14 @@ def main():
             )
     print(f"load average after: {load_average()}")
     print("median ms per request (in brackets the 10th percentile, the least disturbed)")
-    print(f"{'kind':10} " + " ".join(f"{name:>18}" for name in roots) + "   ratio   statements")
+    print(f"{'kind':12} " + " ".join(f"{name:>18}" for name in roots) + "   ratio   statements")
     for kind in KINDS:
         medians = [statistics.median(results[name]["times"][kind]) for name in roots]
         lows = [statistics.quantiles(results[name]["times"][kind], n=10)[0] for name in roots]
         ratio = f"{medians[-1] / medians[0]:6.2f}" if len(medians) > 1 else "      "
         counts = " / ".join(str(results[name]["statements"][kind]) for name in roots)
         figures = " ".join(f"{median:10.2f} ({low:5.2f})" for median, low in zip(medians, lows, strict=True))
-        print(f"{kind:10} {figures}  {ratio}   {counts}")
+        print(f"{kind:12} {figures}  {ratio}   {counts}")
 
 
 def prepare_in_child():

@@ -6,11 +6,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.access import principal, require, visible_indicators
 from indicators.models import QUARTERS, FiscalYear, OrgUnit
+from indicators.templatetags.thai import be_date, num
 from kpi_portal.navigation import query_without_page
 from reports.forms import ReopenForm, ReviewForm, review_initial
 from reports.models import QuarterReport, ReportRefused
@@ -92,10 +96,58 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(waiting_reports(filters), 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "years": FiscalYear.objects.all(),
-        "units": OrgUnit.objects.all(),
-        "quarters": QUARTERS,
-        "filters": filters,
+        "rows": queue_rows(page),
+        "year_options": options(
+            [(str(year.year), str(year.year)) for year in FiscalYear.objects.all()], filters["year"]
+        ),
+        "unit_options": options(
+            [(unit.code, f"{unit.code} {unit.name}") for unit in OrgUnit.objects.all()], filters["unit"]
+        ),
+        "quarter_options": options(
+            [(str(quarter), str(quarter)) for quarter in QUARTERS], filters["quarter"]
+        ),
         "query": query_without_page(request),
     }
     return render(request, "reports/review_queue.html", context)
+
+
+SELECTED = " selected"
+
+
+def options(choices: list[tuple[str, str]], chosen: str) -> SafeString:
+    """A filter's ``<option>`` elements (``value``, ``label``), the ``chosen`` value selected,
+    built here: one template loop, tags and filters per option were a large share of the
+    queue's CPU time (a city has some 70 units)."""
+    return SafeString(
+        "".join(
+            f'<option value="{escape(value)}"{SELECTED if value == chosen else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
+    )
+
+
+def queue_rows(page) -> list[SafeString]:
+    """The queue's table rows (the cells of each ``<tr>``), built once here rather than by
+    the template's tags, filters and a url tag per row: they were most of the page's CPU
+    time for a page of 50 reports. The same HTML as the template made."""
+    late = SafeString(f' <span class="badge text-bg-warning">{escape(_("late"))}</span>')
+    review = escape(_("Review"))
+    rows = []
+    for report in page:
+        indicator = report.indicator
+        url = reverse("quarter_review", args=[report.indicator_id, report.quarter])
+        submitted = escape(be_date(report.submitted_at, "short"))
+        unit_of_measure = escape(indicator.get_unit_of_measure_display())
+        cells = (
+            f'<td class="text-nowrap">{submitted}{late if report.is_late else ""}</td>',
+            f'<td class="text-nowrap">{escape(indicator.org_unit.code)}-{escape(indicator.code)}</td>',
+            f'<td class="cell-name">{escape(indicator.name)}</td>',
+            f'<td class="cell-unit">{escape(indicator.org_unit.name)}</td>',
+            f"<td>{report.quarter}/{indicator.fiscal_year.year}</td>",
+            f'<td class="text-end text-nowrap">{escape(num(report.result, 2))} '
+            f'<span class="text-body-secondary small">{unit_of_measure}</span></td>',
+            f'<td class="text-nowrap"><a class="btn btn-sm btn-primary" href="{escape(url)}">'
+            f"{review}</a></td>",
+        )
+        rows.append(SafeString("\n".join("      " + cell for cell in cells)))
+    return rows

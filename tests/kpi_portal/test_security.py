@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -230,7 +232,9 @@ def test_sessions_end_after_30_idle_minutes_and_every_request_renews_them():
     assert production.SESSION_COOKIE_AGE == 30 * 60 == django_settings.SESSION_COOKIE_AGE
     assert "kpi_portal.middleware.SlidingSessionMiddleware" in production.MIDDLEWARE
     assert production.SESSION_COOKIE_HTTPONLY is True
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"  # expiry kept server-side
+    # Expiry kept server-side: Django's database sessions (their read written once as SQL).
+    assert django_settings.SESSION_ENGINE == "kpi_portal.sessions"
+    assert issubclass(import_module(django_settings.SESSION_ENGINE).SessionStore, db.SessionStore)
 
 
 def _session_row(client):

@@ -6,13 +6,17 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Prefetch
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import Role, UnitOfMeasure
-from reports.models import EvidenceFile, QuarterReport
-from tests.factories import as_user, make_report, make_unit, make_user
+from indicators.access import principal
+from indicators.models import FiscalQuarter, Indicator, QuarterTarget, Role, UnitOfMeasure
+from reports.models import AuditScore, EvidenceFile, QuarterReport
+from reports.selectors import autosave_report, entry_indicator
+from tests.factories import as_user, make_report, make_score, make_target, make_unit, make_user
 from tests.reports.reporting import PDF_BYTES, PNG_BYTES, entry_url, field_value, save
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +334,111 @@ def test_evidence_is_stored_under_a_generated_name_and_downloaded_with_rights(se
     assert "attachment" in response["Content-Disposition"]
     outsider = make_user("other", Role.UNIT_STAFF, [make_unit("9999")])
     assert as_user(outsider).get(reverse("evidence_download", args=[stored[0].pk])).status_code == 404
+
+
+def test_the_autosaves_report_read_is_the_orms_in_one_query(setup, django_assert_num_queries):
+    """reports.selectors.autosave_report reads the report with its indicator and unit of
+    measure in one statement written once: the same values, of the same types, as the ORM."""
+    indicator = setup["indicator"]
+    submitted_at = timezone.now() - timedelta(days=2)
+    make_report(indicator, 1, "12.50", "ข้อความ", status="submitted", submitted_at=submitted_at, is_late=True)
+    staff, auditor = setup["staff"], setup["auditor"]
+    for user in (staff, auditor):
+        principal(user)  # the roles and units, read once per request
+        with django_assert_num_queries(1):
+            report = autosave_report(user, indicator.pk, 1)
+            assert report.indicator.unit_of_measure.name == indicator.unit_of_measure_id
+        orm = QuarterReport.objects.select_related("indicator__unit_of_measure").get(pk=report.pk)
+        for model, read, expected in (
+            (QuarterReport, report, orm),
+            (Indicator, report.indicator, orm.indicator),
+            (UnitOfMeasure, report.indicator.unit_of_measure, orm.indicator.unit_of_measure),
+        ):
+            for field in model._meta.concrete_fields:
+                value, wanted = getattr(read, field.attname), getattr(expected, field.attname)
+                assert (value, type(value)) == (wanted, type(wanted)), field.name
+        assert report.result == Decimal("12.50") and report.submitted_at == submitted_at
+        assert not report._state.adding and report._state.db == "default"
+    # A quarter with no report yet: a new, unsaved one (version 0).
+    assert autosave_report(staff, indicator.pk, 2).pk is None
+    # Another unit's staff member: not found.
+    stranger = make_user("stranger", Role.UNIT_STAFF, [make_unit("9999", "เขตอื่น")])
+    with pytest.raises(Http404):
+        autosave_report(stranger, indicator.pk, 1)
+
+
+def orm_entry_indicator(pk):
+    """The entry page's reads as the ORM's prefetches made them (before they were written once)."""
+    return (
+        Indicator.objects.select_related("fiscal_year", "org_unit")
+        .prefetch_related(
+            Prefetch("targets", queryset=QuarterTarget.objects.order_by("quarter")),
+            Prefetch(
+                "reports",
+                queryset=QuarterReport.objects.select_related("updated_by", "submitted_by", "reviewed_by")
+                .prefetch_related(
+                    Prefetch(
+                        "evidence",
+                        queryset=EvidenceFile.objects.select_related("uploaded_by").order_by(
+                            "uploaded_at", "pk"
+                        ),
+                    )
+                )
+                .order_by("quarter"),
+            ),
+            Prefetch("scores", queryset=AuditScore.objects.select_related("auditor").order_by("quarter")),
+            Prefetch("fiscal_year__quarters", queryset=FiscalQuarter.objects.order_by("quarter")),
+        )
+        .get(pk=pk)
+    )
+
+
+def fields_of(obj):
+    return None if obj is None else [(f.attname, getattr(obj, f.attname)) for f in obj._meta.concrete_fields]
+
+
+def test_the_entry_pages_reads_are_the_orms_prefetches(setup, django_assert_num_queries):
+    indicator, staff, auditor = setup["indicator"], setup["staff"], setup["auditor"]
+    for quarter, target in ((3, "30"), (1, "10")):
+        make_target(indicator, quarter, target)
+    first = make_report(indicator, 2, "5", "สอง", updated_by=staff, submitted_by=staff, reviewed_by=auditor)
+    make_report(indicator, 1, "1", "หนึ่ง", updated_by=staff)
+    for name, uploaded_by in (("b.pdf", staff), ("a.pdf", None), ("c.pdf", staff)):
+        EvidenceFile.objects.create(
+            report=first,
+            file=SimpleUploadedFile(name, PDF_BYTES),
+            original_name=name,
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+            uploaded_by=uploaded_by,
+        )
+    make_score(indicator, 2, "80", auditor=auditor)
+    make_score(indicator, 1, "70")
+    principal(staff)
+    # The indicator, then targets, reports, their files, scores and the year's quarters.
+    with django_assert_num_queries(6):
+        read = entry_indicator(staff, indicator.pk)
+    orm = orm_entry_indicator(indicator.pk)
+    with django_assert_num_queries(0):
+        for name in ("targets", "reports", "scores"):
+            assert [fields_of(o) for o in getattr(read, name).all()] == [
+                fields_of(o) for o in getattr(orm, name).all()
+            ], name
+            assert all(o.indicator is read for o in getattr(read, name).all())
+        assert [fields_of(q) for q in read.fiscal_year.quarters.all()] == [
+            fields_of(q) for q in orm.fiscal_year.quarters.all()
+        ]
+        assert [r.quarter for r in read.reports.all()] == [1, 2]
+        for mine, theirs in zip(read.reports.all(), orm.reports.all(), strict=True):
+            for name in ("updated_by", "submitted_by", "reviewed_by"):
+                assert fields_of(getattr(mine, name)) == fields_of(getattr(theirs, name))
+            files = list(mine.evidence.all())
+            assert [fields_of(f) for f in files] == [fields_of(f) for f in theirs.evidence.all()]
+            assert [fields_of(f.uploaded_by) for f in files] == [
+                fields_of(f.uploaded_by) for f in theirs.evidence.all()
+            ]
+            assert all(f.report is mine for f in files)
+        assert [fields_of(s.auditor) for s in read.scores.all()] == [
+            fields_of(s.auditor) for s in orm.scores.all()
+        ]
+    assert [f.original_name for f in read.reports.all()[1].evidence.all()] == ["b.pdf", "a.pdf", "c.pdf"]

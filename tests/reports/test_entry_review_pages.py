@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from indicators.models import FiscalYear
+from indicators.models import FiscalYear, Indicator, OrgUnit
 from reports.models import AuditScore, QuarterReport
 from tests.factories import as_user, make_report
 from tests.reports.reporting import entry_url, review, save
@@ -177,3 +177,21 @@ def test_the_review_page_of_a_returned_quarter_shows_the_return_not_the_submissi
         page = text_of(auditor.get(review_url(indicator)))
     assert "ส่งกลับให้แก้ไข: โดย ผู้ตรวจ เมื่อ 27 พ.ย. 2569 14:30 แนบภาพเพิ่ม" in page
     assert "20 พ.ย. 2569" not in page and "ตรวจได้เฉพาะรายงานที่ส่งแล้ว" not in page
+
+
+def test_the_queue_rows_and_filters_escape_names_mark_late_reports_and_keep_the_choice(setup):
+    indicator = setup["indicator"]
+    save(as_user(setup["staff"]), indicator, submit=True, result="30")
+    QuarterReport.objects.update(is_late=True)
+    OrgUnit.objects.filter(pk=indicator.org_unit_id).update(name='เขต <ทดสอบ> & "ก"')
+    Indicator.objects.filter(pk=indicator.pk).update(name="ตัวชี้วัด <b>")
+    code = indicator.org_unit.code
+    page = as_user(setup["auditor"]).get(reverse("review_queue"), {"unit": code, "quarter": "1"})
+    html = page.content.decode()
+    assert '<span class="badge text-bg-warning">ล่าช้า</span></td>' in html
+    assert '<td class="cell-name">ตัวชี้วัด &lt;b&gt;</td>' in html
+    assert '<td class="cell-unit">เขต &lt;ทดสอบ&gt; &amp; &quot;ก&quot;</td>' in html
+    assert f'<option value="{code}" selected>{code} เขต &lt;ทดสอบ&gt; &amp; &quot;ก&quot;</option>' in html
+    assert '<option value="1" selected>1</option><option value="2">2</option>' in html
+    assert f"<td>1/{indicator.fiscal_year.year}</td>" in html
+    assert html.count("\n    <tr>\n") == 1  # the one waiting report's row

@@ -5,7 +5,9 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from indicators.models import CityDataSet, SupportingProject
+from indicators.access import principal
+from indicators.models import CityDataSet, Role, SupportingProject
+from reports.sheet import build_sheet, sheet_for_user, sheet_queryset
 from tests.factories import (
     make_fiscal_year,
     make_indicator,
@@ -14,6 +16,7 @@ from tests.factories import (
     make_strategy_path,
     make_target,
     make_unit,
+    make_user,
 )
 from tests.seed_sheet import missing_sentences
 
@@ -144,3 +147,31 @@ def test_query_count_is_fixed_whatever_the_data_size(executive_client, django_as
         again = executive_client.get(reverse("indicator_detail", args=[indicator.pk]))
     sheet = response.text[response.text.index('<article class="sheet"') :]
     assert again.text[again.text.index('<article class="sheet"') :] == sheet
+
+
+def test_the_review_pages_sheet_reads_are_the_orms_prefetches(django_assert_num_queries):
+    """reports.sheet.sheet_for_user reads what sheet_queryset prefetches by SELECTs
+    written once: the same sheet, in six queries, none afterwards."""
+    indicator = make_full_indicator(2)
+    auditor = make_user("auditor-sheet", Role.AUDITOR)
+    principal(auditor)
+    with django_assert_num_queries(6):
+        mine = sheet_for_user(auditor, indicator.pk)
+    theirs = build_sheet(sheet_queryset().select_related("annual_summary").get(pk=indicator.pk))
+
+    def fields_of(obj):
+        return (
+            None if obj is None else [(f.attname, getattr(obj, f.attname)) for f in obj._meta.concrete_fields]
+        )
+
+    with django_assert_num_queries(0):
+        for row, expected in zip(mine.rows, theirs.rows, strict=True):
+            assert (row.quarter, row.target) == (expected.quarter, expected.target)
+            assert fields_of(row.report) == fields_of(expected.report)
+            assert fields_of(row.score) == fields_of(expected.score)
+            assert row.report.indicator is mine.indicator and row.score.indicator is mine.indicator
+        assert fields_of(mine.verification) == fields_of(theirs.verification)
+        assert [fields_of(p) for p in mine.projects] == [fields_of(p) for p in theirs.projects]
+        assert [fields_of(d) for d in mine.data_sets] == [fields_of(d) for d in theirs.data_sets]
+        assert [p.name for p in mine.projects] == ["โครงการ 0", "โครงการ 1", "โครงการ 2", "โครงการ 3"]
+        assert mine.strategy_path == theirs.strategy_path

@@ -1,0 +1,98 @@
+"""Reads written once as SQL for what every request (or every autosave) runs: the ORM
+compiled the same SELECT again each time, more CPU than the database took to answer.
+Objects are made from the rows as the ORM makes them: each column converted by the
+backend's and the field's converters, then ``Model.from_db``."""
+
+import functools
+
+from django.db import connection
+
+
+def columns(model, alias: str) -> str:
+    """``model``'s concrete columns, in field order, qualified by ``alias``."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def instance(model, values):
+    """``model``'s object from its concrete fields' ``values`` as the database gave them,
+    converted as the ORM converts them (the backend's converters, then the field's)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def field_of(model, name: str):
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+
+@functools.cache
+def related_sql(model, by: str, joined: tuple[str, ...], order: tuple[str, ...], count: int) -> str:
+    """``model``'s rows whose foreign key ``by`` is one of ``count`` values, each with the
+    rows of its foreign keys ``joined`` (select_related: an inner join, an outer one for a
+    key that may be empty), sorted by ``order``."""
+    quote = connection.ops.quote_name
+    selected, joins = [columns(model, "t")], []
+    for number, name in enumerate(joined):
+        key = model._meta.get_field(name)
+        other = key.related_model
+        selected.append(columns(other, f"j{number}"))
+        kind = "LEFT OUTER JOIN" if key.null else "INNER JOIN"
+        joins.append(
+            f" {kind} {quote(other._meta.db_table)} j{number}"
+            f" ON t.{quote(key.column)} = j{number}.{quote(key.target_field.column)}"
+        )
+    sort = ", ".join(f"t.{quote(field_of(model, name).column)}" for name in order)
+    return (
+        f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} t{''.join(joins)}"
+        f" WHERE t.{quote(model._meta.get_field(by).column)} IN ({', '.join(['%s'] * count)})"
+        f" ORDER BY {sort}"
+    )
+
+
+def prefetch(
+    model, by: str, parents: list, joined: tuple[str, ...] = (), order: tuple[str, ...] = ()
+) -> None:
+    """What ``prefetch_related`` of ``parents``' reverse relation of ``model.by`` (with a
+    ``Prefetch`` queryset of ``select_related(*joined).order_by(*order)``) sets: each
+    parent's related objects, each object's parent and joined objects; one query, none
+    when there are no parents."""
+    key = model._meta.get_field(by)
+    accessor = key.remote_field.get_accessor_name()
+    cache_name = key.remote_field.cache_name
+    found = {parent.pk: [] for parent in parents}
+    owners = {parent.pk: parent for parent in parents}
+    if parents:
+        with connection.cursor() as cursor:
+            cursor.execute(related_sql(model, by, joined, order, len(owners)), list(owners))
+            rows = cursor.fetchall()
+        widths = [len(model._meta.concrete_fields)] + [
+            len(model._meta.get_field(name).related_model._meta.concrete_fields) for name in joined
+        ]
+        for row in rows:
+            obj = instance(model, row[: widths[0]])
+            start = widths[0]
+            for name, width in zip(joined, widths[1:], strict=True):
+                joined_key = model._meta.get_field(name)
+                values = row[start : start + width]
+                start += width
+                pk_index = joined_key.related_model._meta.concrete_fields.index(
+                    joined_key.related_model._meta.pk
+                )
+                other = None if values[pk_index] is None else instance(joined_key.related_model, values)
+                joined_key.set_cached_value(obj, other)
+            parent_pk = getattr(obj, key.attname)
+            key.set_cached_value(obj, owners[parent_pk])
+            found[parent_pk].append(obj)
+    for parent in parents:
+        queryset = getattr(parent, accessor).get_queryset()
+        queryset._result_cache = found[parent.pk]
+        queryset._prefetch_done = True
+        if not hasattr(parent, "_prefetched_objects_cache"):
+            parent._prefetched_objects_cache = {}
+        parent._prefetched_objects_cache[cache_name] = queryset
