@@ -19,6 +19,8 @@ size against the production set-up, then the figures and the lost-narrative chec
 4. locust (tools/loadtest/locustfile.py), headless, 230 users spawned 10 a second, for
    LOADTEST_SECONDS (240). During the run a book worker is killed (SIGKILL) and started
    again, and a gunicorn worker is restarted (SIGTERM; the master starts a new one).
+   LOADTEST_BUSY=0.6 adds a process busy 60% of the time on one core: a stand-in for a
+   slower machine, to compare two versions of the code with less headroom.
 5. A timeline (requests/s and p95 every 20 s), then figures per kind of request
    (requests/s, errors, p50, p95) over the whole run and over the steady state (everyone
    signed in, no staff member out of work yet) against the goals, and the
@@ -57,6 +59,20 @@ QUARTER = int(os.environ.get("LOADTEST_QUARTER", "2"))
 INDICATORS_PER_STAFF = 11
 PASSWORD = "load-test-only-9x"
 GOALS = {"save": 500, "page": 1000}
+# A stand-in for a slower machine: a process busy this fraction of the time (0 to 0.9) on
+# one core, in 10 ms slices, for the whole run. Machines differ: to compare two versions
+# of the code on one machine with less headroom than it has (LOADTEST_BUSY=0.6 took
+# about 0.4 of a core here), not to judge the goals.
+BUSY = min(max(float(os.environ.get("LOADTEST_BUSY", "0")), 0.0), 0.9)
+BUSY_LOOP = """
+import sys, time
+busy = float(sys.argv[1]) * 0.01
+while True:
+    end = time.perf_counter() + busy
+    while time.perf_counter() < end:
+        pass
+    time.sleep(0.01 - busy)
+"""
 
 RESULTS.mkdir(exist_ok=True)
 secret_file = RESULTS / "secret_key"
@@ -268,6 +284,8 @@ class CpuShares(threading.Thread):
         command = " ".join(process.cmdline())
         if "tools/loadtest/locustfile.py" in command:
             return "locust"
+        if BUSY_LOOP in command:
+            return "busy process (LOADTEST_BUSY)"
         if process.name().startswith("postgres") and f" {self.database} " in f"{command} ":
             return f"PostgreSQL ({self.database})"
         return "other processes"
@@ -504,6 +522,10 @@ def main():
     started = timezone.now()
     faults = threading.Thread(target=inject_faults, args=(server, events), daemon=True)
     cpu = CpuShares(server)
+    busy = None
+    if BUSY:
+        busy = subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(BUSY)])
+        print(f"A process busy {BUSY:.0%} of the time on one core (LOADTEST_BUSY), for the whole run")
     try:
         faults.start()
         cpu.start()
@@ -542,6 +564,9 @@ def main():
         cpu.stop()
         wait_for_books(started)
     finally:
+        if busy is not None:
+            busy.kill()
+            busy.wait()
         server.stop()
     cpu.report()
     for event in events:
