@@ -10,19 +10,16 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.utils import timezone
 
-from kpi_portal.written_sql import columns, instance
+from kpi_portal.written_sql import column, columns, instance, table
 
 
 @functools.cache
 def session_sql(model) -> str:
     """The session of a key, unless expired: the ORM's
     ``get(session_key=..., expire_date__gt=now)``."""
-    quote = connection.ops.quote_name
-    key = quote(model._meta.get_field("session_key").column)
-    expires = quote(model._meta.get_field("expire_date").column)
     return (
-        f"SELECT {columns(model, 's')} FROM {quote(model._meta.db_table)} s"
-        f" WHERE s.{expires} > %s AND s.{key} = %s"
+        f"SELECT {columns(model, 's')} FROM {table(model)} s"
+        f" WHERE s.{column(model, 'expire_date')} > %s AND s.{column(model, 'session_key')} = %s"
     )
 
 

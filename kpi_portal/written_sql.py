@@ -8,6 +8,16 @@ import functools
 from django.db import connection
 
 
+def table(model) -> str:
+    """``model``'s table name, quoted."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, field: str) -> str:
+    """The column of ``model``'s ``field`` ("pk" for the primary key), quoted."""
+    return connection.ops.quote_name(field_of(model, field).column)
+
+
 def columns(model, alias: str) -> str:
     """``model``'s concrete columns, in field order, qualified by ``alias``."""
     quote = connection.ops.quote_name

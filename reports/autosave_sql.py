@@ -11,15 +11,7 @@ import functools
 
 from django.db import connection
 
-from kpi_portal.written_sql import columns, instance
-
-
-def quoted(model, field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
-
-
-def table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+from kpi_portal.written_sql import column, columns, instance, table
 
 
 def prepared(model, field: str, value):
@@ -32,13 +24,13 @@ def claim_sql(report, fiscal_quarter, indicator) -> str:
     from, the status one the unit may change and the quarter not locked."""
     r, q, i = report, fiscal_quarter, indicator
     return (
-        f"UPDATE {table(r)} SET {quoted(r, 'version')} = %s, {quoted(r, 'result')} = %s,"
-        f" {quoted(r, 'narrative')} = %s, {quoted(r, 'updated_by')} = %s, {quoted(r, 'updated_at')} = %s"
-        f" WHERE {quoted(r, 'id')} = %s AND {quoted(r, 'version')} = %s AND {quoted(r, 'status')} IN (%s, %s)"
+        f"UPDATE {table(r)} SET {column(r, 'version')} = %s, {column(r, 'result')} = %s,"
+        f" {column(r, 'narrative')} = %s, {column(r, 'updated_by')} = %s, {column(r, 'updated_at')} = %s"
+        f" WHERE {column(r, 'id')} = %s AND {column(r, 'version')} = %s AND {column(r, 'status')} IN (%s, %s)"
         f" AND NOT EXISTS (SELECT 1 FROM {table(q)} q INNER JOIN {table(i)} i"
-        f" ON i.{quoted(i, 'fiscal_year')} = q.{quoted(q, 'fiscal_year')}"
-        f" WHERE i.{quoted(i, 'id')} = %s AND q.{quoted(q, 'quarter')} = %s"
-        f" AND q.{quoted(q, 'locked_at')} IS NOT NULL)"
+        f" ON i.{column(i, 'fiscal_year')} = q.{column(q, 'fiscal_year')}"
+        f" WHERE i.{column(i, 'id')} = %s AND q.{column(q, 'quarter')} = %s"
+        f" AND q.{column(q, 'locked_at')} IS NOT NULL)"
     )
 
 
@@ -48,13 +40,13 @@ def history_sql(history) -> str:
     draft save (no reason given, same status) since ``history_date``."""
     h = history
     return (
-        f"UPDATE {table(h)} SET {quoted(h, 'history_date')} = %s, {quoted(h, 'result')} = %s,"
-        f" {quoted(h, 'narrative')} = %s, {quoted(h, 'version')} = %s, {quoted(h, 'updated_by')} = %s"
-        f" WHERE {quoted(h, 'history_id')} = (SELECT MAX(latest.{quoted(h, 'history_id')})"
-        f" FROM {table(h)} latest WHERE latest.{quoted(h, 'id')} = %s)"
-        f" AND {quoted(h, 'history_type')} = %s AND {quoted(h, 'history_user')} = %s"
-        f" AND {quoted(h, 'history_change_reason')} IS NULL AND {quoted(h, 'status')} = %s"
-        f" AND {quoted(h, 'history_date')} >= %s"
+        f"UPDATE {table(h)} SET {column(h, 'history_date')} = %s, {column(h, 'result')} = %s,"
+        f" {column(h, 'narrative')} = %s, {column(h, 'version')} = %s, {column(h, 'updated_by')} = %s"
+        f" WHERE {column(h, 'history_id')} = (SELECT MAX(latest.{column(h, 'history_id')})"
+        f" FROM {table(h)} latest WHERE latest.{column(h, 'id')} = %s)"
+        f" AND {column(h, 'history_type')} = %s AND {column(h, 'history_user')} = %s"
+        f" AND {column(h, 'history_change_reason')} IS NULL AND {column(h, 'status')} = %s"
+        f" AND {column(h, 'history_date')} >= %s"
     )
 
 
@@ -67,13 +59,13 @@ def report_sql(report, indicator, units: int) -> str:
     r, i = report, indicator
     measure = i._meta.get_field("unit_of_measure")
     u = measure.related_model
-    in_units = f" AND i.{quoted(i, 'org_unit')} IN ({', '.join(['%s'] * units)})" if units else ""
+    in_units = f" AND i.{column(i, 'org_unit')} IN ({', '.join(['%s'] * units)})" if units else ""
     return (
         f"SELECT {columns(r, 'r')}, {columns(i, 'i')}, {columns(u, 'u')} FROM {table(r)} r"
-        f" INNER JOIN {table(i)} i ON r.{quoted(r, 'indicator')} = i.{quoted(i, 'id')}"
-        f" INNER JOIN {table(u)} u ON i.{connection.ops.quote_name(measure.column)}"
-        f" = u.{connection.ops.quote_name(measure.target_field.column)}"
-        f" WHERE r.{quoted(r, 'indicator')} = %s AND r.{quoted(r, 'quarter')} = %s{in_units}"
+        f" INNER JOIN {table(i)} i ON r.{column(r, 'indicator')} = i.{column(i, 'id')}"
+        f" INNER JOIN {table(u)} u ON i.{column(i, 'unit_of_measure')}"
+        f" = u.{column(u, measure.target_field.name)}"
+        f" WHERE r.{column(r, 'indicator')} = %s AND r.{column(r, 'quarter')} = %s{in_units}"
     )
 
 

@@ -2,6 +2,7 @@ import functools
 
 from django.db import connection
 
+from kpi_portal.written_sql import column, table
 from reports.models import Notification
 
 
@@ -9,12 +10,9 @@ from reports.models import Notification
 def unread_sql() -> str:
     """The ORM's ``Notification.objects.filter(recipient=user).unread().count()``, written
     once: every page with the navigation runs it, and the ORM compiled it each time."""
-    quote = connection.ops.quote_name
-    meta = Notification._meta
     return (
-        f"SELECT COUNT(*) FROM {quote(meta.db_table)}"
-        f" WHERE {quote(meta.get_field('recipient').column)} = %s"
-        f" AND {quote(meta.get_field('read_at').column)} IS NULL"
+        f"SELECT COUNT(*) FROM {table(Notification)}"
+        f" WHERE {column(Notification, 'recipient')} = %s AND {column(Notification, 'read_at')} IS NULL"
     )
 
 
