@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import conditional_escape as escape
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -111,43 +111,57 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/review_queue.html", context)
 
 
-SELECTED = " selected"
-
-
 def options(choices: list[tuple[str, str]], chosen: str) -> SafeString:
     """A filter's ``<option>`` elements (``value``, ``label``), the ``chosen`` value selected,
     built here: one template loop, tags and filters per option were a large share of the
     queue's CPU time (a city has some 70 units)."""
-    return SafeString(
-        "".join(
-            f'<option value="{escape(value)}"{SELECTED if value == chosen else ""}>{escape(label)}</option>'
-            for value, label in choices
-        )
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == chosen else "", label) for value, label in choices),
     )
+
+
+# One row's cells, as the template wrote them (values escaped by format_html).
+ROW = "\n".join(
+    "      " + cell
+    for cell in (
+        '<td class="text-nowrap">{submitted}{late}</td>',
+        '<td class="text-nowrap">{unit_code}-{code}</td>',
+        '<td class="cell-name">{name}</td>',
+        '<td class="cell-unit">{unit_name}</td>',
+        "<td>{quarter}/{year}</td>",
+        '<td class="text-end text-nowrap">{result}'
+        ' <span class="text-body-secondary small">{unit_of_measure}</span></td>',
+        '<td class="text-nowrap"><a class="btn btn-sm btn-primary" href="{url}">{review}</a></td>',
+    )
+)
 
 
 def queue_rows(page) -> list[SafeString]:
     """The queue's table rows (the cells of each ``<tr>``), built once here rather than by
     the template's tags, filters and a url tag per row: they were most of the page's CPU
     time for a page of 50 reports. The same HTML as the template made."""
-    late = SafeString(f' <span class="badge text-bg-warning">{escape(_("late"))}</span>')
-    review = escape(_("Review"))
+    late = format_html(' <span class="badge text-bg-warning">{}</span>', _("late"))
+    review = _("Review")
     rows = []
     for report in page:
         indicator = report.indicator
-        url = reverse("quarter_review", args=[report.indicator_id, report.quarter])
-        submitted = escape(be_date(report.submitted_at, "short"))
-        unit_of_measure = escape(indicator.get_unit_of_measure_display())
-        cells = (
-            f'<td class="text-nowrap">{submitted}{late if report.is_late else ""}</td>',
-            f'<td class="text-nowrap">{escape(indicator.org_unit.code)}-{escape(indicator.code)}</td>',
-            f'<td class="cell-name">{escape(indicator.name)}</td>',
-            f'<td class="cell-unit">{escape(indicator.org_unit.name)}</td>',
-            f"<td>{report.quarter}/{indicator.fiscal_year.year}</td>",
-            f'<td class="text-end text-nowrap">{escape(num(report.result, 2))} '
-            f'<span class="text-body-secondary small">{unit_of_measure}</span></td>',
-            f'<td class="text-nowrap"><a class="btn btn-sm btn-primary" href="{escape(url)}">'
-            f"{review}</a></td>",
+        rows.append(
+            format_html(
+                ROW,
+                submitted=be_date(report.submitted_at, "short"),
+                late=late if report.is_late else "",
+                unit_code=indicator.org_unit.code,
+                code=indicator.code,
+                name=indicator.name,
+                unit_name=indicator.org_unit.name,
+                quarter=report.quarter,
+                year=indicator.fiscal_year.year,
+                result=num(report.result, 2),
+                unit_of_measure=indicator.get_unit_of_measure_display(),
+                url=reverse("quarter_review", args=[report.indicator_id, report.quarter]),
+                review=review,
+            )
         )
-        rows.append(SafeString("\n".join("      " + cell for cell in cells)))
     return rows
