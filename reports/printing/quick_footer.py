@@ -39,6 +39,7 @@ MAX_EMS = 38
 TEXT_OBJECT = re.compile(rb"/Span\s*<<\s*/ActualText\s*<[0-9a-fA-F]*>\s*>>\s*BDC(.*?)EMC", re.S)
 SHOW = re.compile(r"\[[^\]]*\]\s*TJ")
 THAI = re.compile("[\u0e00-\u0e7f]")
+FROM_UNITS = 1 / 1024  # a Pango unit, as WeasyPrint multiplies by it
 
 
 @cache
@@ -74,9 +75,15 @@ def _runs(text: str) -> list[tuple[int, str, str]]:
     return runs
 
 
-def _shape(text: str):
-    """[(glyph id, x advance, x offset, y offset, its text)] in font units."""
-    _face, font, _data = _font()
+def _shape(text: str, scale: int | None = None):
+    """[(glyph id, x advance, x offset, y offset, its text)] in font units, or at
+    ``scale`` units per em: Pango shapes at the font size in 1/1024ths, and HarfBuzz
+    rounds each scaled position (a mark's anchors, say) on its own, so only shaping at
+    that scale gives Pango's numbers; scaling font units afterwards can be off by one."""
+    face, font, _data = _font()
+    if scale is not None:
+        font = hb.Font(face)
+        font.scale = (scale, scale)
     glyphs = []
     for _start, run_text, script in _runs(text):
         buffer = hb.Buffer()
@@ -94,23 +101,26 @@ def _shape(text: str):
     return glyphs
 
 
-def _show_text(glyphs, widths: dict[int, int], upem: int, font_size: float) -> str:
+def pango_scale(font_size: float) -> int:
+    """The scale at which Pango shapes a font of ``font_size``: its size in 1/1024ths."""
+    return round(font_size * 1024)
+
+
+def _show_text(glyphs, widths: dict[int, int], font_size: float) -> str:
     """The TJ and Ts operators WeasyPrint writes for these glyphs (draw_first_line), with
-    its numbers: Pango's positions are whole 1/1024 pt of the font size (``font_size``,
-    the Tf of the reference); each glyph's x offset moves it, a y offset raises it (Ts),
-    and the difference between the font's advance and the shaped one follows it."""
-
-    def pango(units: int) -> int:
-        return round(units / upem * font_size * 1024)
-
+    its numbers, from ``glyphs`` shaped at Pango's scale (whole 1/1024ths of
+    ``font_size``, the Tf of the reference): each glyph's x offset moves it, a y offset
+    raises it (Ts), and the difference between the font's advance and the shaped one
+    follows it. WeasyPrint divides by the size Pango gives, not the rounded Tf."""
+    font_size = pango_scale(font_size) / 1024
     shown, parts = [], "<"
     for glyph, advance, x_offset, y_offset, _piece in glyphs:
-        offset = pango(x_offset) / font_size
+        offset = x_offset / font_size
         if y_offset:
             parts = parts[:-1] if parts.endswith("<") else parts + ">"
             if parts:
                 shown.append(f"[{parts}] TJ")
-            shown.append(f"{pango(y_offset) / 1000} Ts")
+            shown.append(f"{y_offset / 1000} Ts")
             shown.append(f"[{-offset if offset else ''}<{glyph:04x}>] TJ")
             shown.append("0 Ts")
             parts = "<"
@@ -118,7 +128,7 @@ def _show_text(glyphs, widths: dict[int, int], upem: int, font_size: float) -> s
             if offset:
                 parts += f">{-offset}<"
             parts += f"{glyph:04x}"
-        kerning = widths[glyph] + offset - pango(advance) * 1000 / 1024 / font_size
+        kerning = widths[glyph] + offset - advance * 1000 * FROM_UNITS / font_size
         if kerning:
             parts += f">{int(kerning)}<"
     parts = parts[:-1] if parts.endswith("<") else parts + ">"
@@ -154,6 +164,7 @@ class Line:
         face, font, _data = _font()
         self.text, self.upem = text, face.upem
         self.glyphs = _shape(text)
+        self._shaped: dict[int, list] = {}
         self.widths = {
             glyph: round(font.get_glyph_h_advance(glyph) * 1000 / self.upem) for glyph, *_ in self.glyphs
         }
@@ -173,13 +184,19 @@ class Line:
     def ems(self) -> float:
         return sum(advance for _glyph, advance, *_ in self.glyphs) / self.upem
 
+    def shaped(self, font_size: float):
+        """The glyphs as Pango shapes them at ``font_size``: positions in 1/1024ths."""
+        scale = pango_scale(font_size)
+        if scale not in self._shaped:
+            self._shaped[scale] = _shape(self.text, scale)
+        return self._shaped[scale]
+
     def width(self, font_size: float) -> float:
-        """The width WeasyPrint lays out, in the units of ``font_size`` (Pango's positions
-        are whole 1/1024ths)."""
-        return sum(round(advance / self.upem * font_size * 1024) for _g, advance, *_ in self.glyphs) / 1024
+        """The width WeasyPrint lays out, in the units of ``font_size``."""
+        return sum(advance for _glyph, advance, *_ in self.shaped(font_size)) / 1024
 
     def show_text(self, font_size: float) -> str:
-        return _show_text(self.glyphs, self.widths, self.upem, font_size)
+        return _show_text(self.shaped(font_size), self.widths, font_size)
 
     def marked(self, operators: str) -> str:
         """``operators`` inside a /Span with the line's /ActualText when it is Thai, as

@@ -8,7 +8,7 @@ import pikepdf
 import pytest
 from django.template.loader import render_to_string
 from django.utils.translation import override
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -31,10 +31,17 @@ def pypdf_text(pdf: bytes) -> str:
     return PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
 
+def operators(pdf: bytes) -> list[bytes]:
+    """The page's drawing operators and operands, whitespace aside."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return document.pages[0].Contents.read_bytes().split()
+
+
 def assert_like_weasyprint(footer: str) -> None:
     quick = quick_footer(footer, reference_footer())
     assert quick is not None
     full = weasyprint_footer(footer)
+    assert operators(quick) == operators(full)  # every glyph, offset and kerning, to the last digit
     assert word_boxes(quick) == word_boxes(full)
     assert text(quick) == text(full) == footer
     assert pypdf_text(quick) == pypdf_text(full)
@@ -65,6 +72,8 @@ THAI_NAME = st.text(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=THAI_NAME, last=THAI_NAME)
+# A tone mark over ฉ: its offset was 1/1024 pt off when shaped in font units and scaled after.
+@example(first="ขณพสา", last="ขณณนสฉ่ธพภา")
 def test_any_thai_name_is_drawn_as_weasyprint_draws_it_or_left_to_it(first, last):
     footer = f"พิมพ์เมื่อ 2 มีนาคม 2569 16:15 โดย {first} {last}"
     quick = quick_footer(footer, reference_footer())
@@ -73,6 +82,7 @@ def test_any_thai_name_is_drawn_as_weasyprint_draws_it_or_left_to_it(first, last
         assert footer_pdf(footer) == weasyprint_footer(footer)
         return
     full = weasyprint_footer(footer)
+    assert operators(quick) == operators(full)
     assert word_boxes(quick) == word_boxes(full)
     assert text(quick) == text(full)
     assert pypdf_text(quick) == pypdf_text(full)
