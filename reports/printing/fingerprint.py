@@ -2,16 +2,21 @@
 
 import hashlib
 from functools import cache
+from pathlib import Path
 
+import weasyprint
 from django.conf import settings
 
-from reports.printing import thai_breaks
+from reports.printing import install, thai_breaks
 
 
 @cache
 def assets_version() -> str:
-    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets, fonts, Thai line breaks."""
-    digest = hashlib.sha256(thai_breaks.version().encode())
+    """A hash of what shapes a sheet's PDF besides its HTML: stylesheets, fonts, Thai line
+    breaks (ICU's dictionary too), WeasyPrint and what we change in it."""
+    digest = hashlib.sha256(f"{thai_breaks.version()}, WeasyPrint {weasyprint.__version__}".encode())
+    for module in install.MODULES:
+        digest.update(Path(module.__file__).read_bytes())
     static = settings.BASE_DIR / "static"
     for path in sorted([*(static / "css").glob("*.css"), *(static / "fonts").glob("*.ttf")]):
         digest.update(path.name.encode())
