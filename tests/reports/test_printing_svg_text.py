@@ -10,6 +10,7 @@ import pytest
 import weasyprint.svg
 
 from reports.printing import svg_text
+from reports.printing.fingerprint import assets_version
 from reports.printing.quick_footer import _shape
 from reports.printing.render import html_to_pdf
 from tests.reports.test_printing import word_boxes
@@ -86,3 +87,17 @@ def test_a_text_with_letters_placed_one_by_one_is_left_to_weasyprint(monkeypatch
     monkeypatch.setattr(weasyprint.svg, "text", svg_text._letter_by_letter)
     assert word_boxes(ours) == word_boxes(svg_pdf(body))
     assert glyphs_drawn(ours) == glyphs_drawn(svg_pdf(body))
+
+
+def test_books_do_not_reuse_sheets_drawn_before_such_a_change(monkeypatch, tmp_path):
+    """A book reuses a sheet's PDF while its fingerprint holds: it covers this module's code."""
+    changed = tmp_path / "svg_text.py"
+    changed.write_text("# another day's way of drawing SVG text\n")
+    assets_version.cache_clear()
+    before = assets_version()
+    monkeypatch.setattr(svg_text, "__file__", str(changed))
+    assets_version.cache_clear()
+    try:
+        assert assets_version() != before
+    finally:
+        assets_version.cache_clear()
