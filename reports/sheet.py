@@ -55,18 +55,31 @@ class Sheet:
         )
 
 
+# What a sheet reads of its indicator's rows, each model by its "indicator" key, in
+# this order within an indicator (the models' own ordering starts with "indicator",
+# which joins the indicators to sort by theirs). Read by the ORM (sheet_queryset) or by
+# SELECTs written once (sheet_for_user): the same list for both.
+SHEET_ROWS = (
+    (QuarterTarget, ("quarter",)),
+    (QuarterReport, ("quarter",)),
+    (AuditScore, ("quarter",)),
+    (SupportingProject, ("position", "pk")),
+)
+
+
 def sheet_queryset() -> QuerySet:
     return Indicator.objects.select_related(
         "fiscal_year",
         "org_unit",
         "strategy_node__parent__parent__parent",
     ).prefetch_related(
-        # Ordered here within an indicator: the models' ordering starts with "indicator",
-        # which joins the indicators to sort by theirs.
-        Prefetch("targets", queryset=QuarterTarget.objects.order_by("quarter")),
-        Prefetch("reports", queryset=QuarterReport.objects.order_by("quarter")),
-        Prefetch("scores", queryset=AuditScore.objects.order_by("quarter")),
-        Prefetch("projects", queryset=SupportingProject.objects.order_by("position", "pk")),
+        *(
+            Prefetch(
+                model._meta.get_field("indicator").remote_field.get_accessor_name(),
+                queryset=model.objects.order_by(*order),
+            )
+            for model, order in SHEET_ROWS
+        ),
         "city_data_sets",
     )
 
@@ -106,9 +119,7 @@ def sheet_for_user(user, pk: int) -> Sheet:
     the same objects, the same queries in the same order."""
     queryset = sheet_queryset().prefetch_related(None).select_related("annual_summary")
     indicator = get_object_or_404(visible_indicators(user, queryset), pk=pk)
-    prefetch(QuarterTarget, "indicator", [indicator], order=("quarter",))
-    prefetch(QuarterReport, "indicator", [indicator], order=("quarter",))
-    prefetch(AuditScore, "indicator", [indicator], order=("quarter",))
-    prefetch(SupportingProject, "indicator", [indicator], order=("position", "pk"))
+    for model, order in SHEET_ROWS:
+        prefetch(model, "indicator", [indicator], order=order)
     prefetch_related_objects([indicator], "city_data_sets")
     return build_sheet(indicator)
