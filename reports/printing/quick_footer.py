@@ -132,8 +132,7 @@ def _show_text(glyphs, widths: dict[int, int], font_size: float) -> str:
         if kerning:
             parts += f">{int(kerning)}<"
     parts = parts[:-1] if parts.endswith("<") else parts + ">"
-    if parts:
-        shown.append(f"[{parts}] TJ")
+    shown.append(f"[{parts}] TJ")  # even "[] TJ" after a raised last glyph, as WeasyPrint
     return "\n".join(shown)
 
 
