@@ -24,17 +24,28 @@ def columns(model, alias: str) -> str:
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
-def instance(model, values):
+def converters(model) -> list[tuple]:
+    """For each of ``model``'s concrete fields, its column and the converters of its values:
+    the backend's, then the field's."""
+    return [
+        (column, connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+        for field in model._meta.concrete_fields
+        for column in [field.get_col(model._meta.db_table)]
+    ]
+
+
+def instance(model, values, converted_by: list[tuple] | None = None):
     """``model``'s object from its concrete fields' ``values`` as the database gave them,
-    converted as the ORM converts them (the backend's converters, then the field's)."""
-    fields = model._meta.concrete_fields
+    converted as the ORM converts them (``converters(model)``, given when many rows are
+    made)."""
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-            value = converter(value, column, connection)
+    for (column, functions), value in zip(converted_by or converters(model), values, strict=True):
+        for function in functions:
+            value = function(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    return model.from_db(
+        connection.alias, [field.attname for field in model._meta.concrete_fields], converted
+    )
 
 
 def field_of(model, name: str):
@@ -81,20 +92,28 @@ def prefetch(
         with connection.cursor() as cursor:
             cursor.execute(related_sql(model, by, joined, order, len(owners)), list(owners))
             rows = cursor.fetchall()
-        widths = [len(model._meta.concrete_fields)] + [
-            len(model._meta.get_field(name).related_model._meta.concrete_fields) for name in joined
-        ]
+        width = len(model._meta.concrete_fields)
+        # Each joined key: where its columns start and end in a row, where its pk is among
+        # them, and its converters.
+        spans, start = [], width
+        for name in joined:
+            joined_key = model._meta.get_field(name)
+            fields = joined_key.related_model._meta.concrete_fields
+            pk_index = fields.index(joined_key.related_model._meta.pk)
+            spans.append(
+                (joined_key, start, start + len(fields), pk_index, converters(joined_key.related_model))
+            )
+            start += len(fields)
+        own = converters(model)
         for row in rows:
-            obj = instance(model, row[: widths[0]])
-            start = widths[0]
-            for name, width in zip(joined, widths[1:], strict=True):
-                joined_key = model._meta.get_field(name)
-                values = row[start : start + width]
-                start += width
-                pk_index = joined_key.related_model._meta.concrete_fields.index(
-                    joined_key.related_model._meta.pk
+            obj = instance(model, row[:width], own)
+            for joined_key, start, end, pk_index, joined_converters in spans:
+                values = row[start:end]
+                other = (
+                    None
+                    if values[pk_index] is None
+                    else instance(joined_key.related_model, values, joined_converters)
                 )
-                other = None if values[pk_index] is None else instance(joined_key.related_model, values)
                 joined_key.set_cached_value(obj, other)
             parent_pk = getattr(obj, key.attname)
             key.set_cached_value(obj, owners[parent_pk])
