@@ -67,12 +67,15 @@ SHEET_ROWS = (
 )
 
 
-def sheet_queryset() -> QuerySet:
+def sheet_indicators() -> QuerySet:
+    """Indicators with what a sheet joins to them (its rows are read apart)."""
     return Indicator.objects.select_related(
-        "fiscal_year",
-        "org_unit",
-        "strategy_node__parent__parent__parent",
-    ).prefetch_related(
+        "fiscal_year", "org_unit", "strategy_node__parent__parent__parent"
+    )
+
+
+def sheet_queryset() -> QuerySet:
+    return sheet_indicators().prefetch_related(
         *(
             Prefetch(
                 model._meta.get_field("indicator").remote_field.get_accessor_name(),
@@ -117,7 +120,7 @@ def sheet_for_user(user, pk: int) -> Sheet:
     ``sheet_queryset`` prefetches is read by SELECTs written once (the review page and
     every review POST build the sheet; the ORM compiled its four prefetches each time):
     the same objects, the same queries in the same order."""
-    queryset = sheet_queryset().prefetch_related(None).select_related("annual_summary")
+    queryset = sheet_indicators().select_related("annual_summary")
     indicator = get_object_or_404(visible_indicators(user, queryset), pk=pk)
     for model, order in SHEET_ROWS:
         prefetch(model, "indicator", [indicator], order=order)
