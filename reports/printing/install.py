@@ -1,10 +1,19 @@
 """What PDF rendering changes in WeasyPrint, installed once per process."""
 
-from reports.printing import actual_text, compression, ffi_arrays, stylesheets, svg_text, thai_breaks
+from reports.printing import (
+    actual_text,
+    compression,
+    ffi_arrays,
+    glyph_runs,
+    kept_layouts,
+    stylesheets,
+    svg_text,
+    thai_breaks,
+)
 
 # Each changes what WeasyPrint draws or writes: their code is part of a rendered sheet's
 # fingerprint (fingerprint.py).
-MODULES = (actual_text, compression, ffi_arrays, stylesheets, svg_text, thai_breaks)
+MODULES = (actual_text, compression, ffi_arrays, glyph_runs, kept_layouts, stylesheets, svg_text, thai_breaks)
 
 
 def install() -> None:

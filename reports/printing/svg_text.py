@@ -15,9 +15,10 @@ WeasyPrint has no hook for this: ``install()`` puts ``text`` in its table of SVG
 
 from math import inf
 
+import weasyprint.draw.text
 import weasyprint.svg
 from weasyprint.css.properties import INITIAL_VALUES
-from weasyprint.draw.text import draw_emojis, draw_first_line
+from weasyprint.draw.text import draw_emojis
 from weasyprint.matrix import Matrix
 from weasyprint.svg.bounding_box import extend_bounding_box
 from weasyprint.svg.text import Style, TextBox
@@ -115,7 +116,10 @@ def text(svg, node, font_size):
     svg.fill_stroke(fill, stroke, text=True)
     text_box = TextBox(layout, style)
     text_box.baseline = baseline
-    emojis = draw_first_line(svg.stream, text_box, "none", "none", Matrix(d=-1, e=x_position, f=y_position))
+    # The installed draw_first_line (glyph_runs.py's), looked up when drawn.
+    emojis = weasyprint.draw.text.draw_first_line(
+        svg.stream, text_box, "none", "none", Matrix(d=-1, e=x_position, f=y_position)
+    )
     svg.stream.end_text()
     svg.stream.pop_state()
     draw_emojis(svg.stream, style, x, y, emojis)
