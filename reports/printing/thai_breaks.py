@@ -34,7 +34,7 @@ import hashlib
 import importlib
 import re
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -56,6 +56,7 @@ ffi.cdef(
     PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);
     PangoAttrList * pango_attr_list_copy (PangoAttrList *list);
     PangoAttrList * pango_attr_list_ref (PangoAttrList *list);
+    int pango_layout_get_width (PangoLayout *layout);
     """
 )
 
@@ -177,23 +178,46 @@ class Paragraph:
     text), gets an attribute over every span, whatever Pango would do.
     """
 
-    __slots__ = ("text", "spans", "span_ends", "pango_breaks_inside", "runs", "run_ends", "pieces")
+    __slots__ = (
+        "text",
+        "spans",
+        "span_starts",
+        "span_ends",
+        "span_bytes",
+        "needed",
+        "runs",
+        "run_ends",
+        "pieces",
+    )
 
     def __init__(self, text: str, lang):
         self.text = text
-        self.spans = unbreakable_spans(text) if len(text) <= CACHED_LENGTH else _unbreakable_spans(text)
-        self.span_ends = [end for _start, end in self.spans]
-        breaks = pango_line_breaks(text, lang) if self.spans else b""
-        self.pango_breaks_inside = [breaks.find(1, start + 1, end) >= 0 for start, end in self.spans]
+        spans = self.spans = (
+            unbreakable_spans(text) if len(text) <= CACHED_LENGTH else _unbreakable_spans(text)
+        )
+        self.span_starts = [start for start, _end in spans]
+        self.span_ends = [end for _start, end in spans]
+        # Where each span starts and ends in UTF-8 bytes, as Pango counts.
+        self.span_bytes, done, done_bytes = [], 0, 0
+        for start, end in spans:
+            start_bytes = done_bytes + len(text[done:start].encode())
+            end_bytes = start_bytes + len(text[start:end].encode())
+            self.span_bytes.append((start_bytes, end_bytes))
+            done, done_bytes = end, end_bytes
+        # The spans inside which Pango, left alone with the whole text, would break.
+        breaks = pango_line_breaks(text, lang) if spans else b""
+        self.needed = [
+            index for index, (start, end) in enumerate(spans) if breaks.find(1, start + 1, end) >= 0
+        ]
         self.runs = [match.span() for match in THAI_RUN.finditer(text)]
         self.run_ends = [end for _start, end in self.runs]
         self.pieces = {}
 
-    def _run_around(self, position: int) -> tuple[int, int]:
+    def _run_containing(self, position: int) -> tuple[int, int] | None:
         index = bisect_right(self.run_ends, position)
         if index < len(self.runs) and self.runs[index][0] <= position:
             return self.runs[index]
-        return position, position
+        return None
 
     def ranges(self, start: int, end: int) -> Spans:
         """UTF-8 byte ranges, within ``text[start:end]``, of its unbreakable spans inside
@@ -202,24 +226,36 @@ class Paragraph:
         ranges = self.pieces.get(key)
         if ranges is not None:
             return ranges
-        text, spans = self.text, self.spans
-        # Pango's analysis of the piece may differ in its first and last runs of Thai
-        # when the piece is cut from a longer text there.
-        first_run_end = self._run_around(start)[1] if start > 0 else start
-        last_run_start = self._run_around(end - 1)[0] if end < len(text) else end
-        result, done, done_bytes = [], start, 0
-        index = bisect_right(self.span_ends, start)
-        while index < len(spans) and spans[index][0] < end:
+        text, spans, span_bytes = self.text, self.spans, self.span_bytes
+        # The spans of the piece: [first, last). Pango's analysis of the piece may
+        # differ in its first and last runs of Thai where the piece cuts them: every
+        # span there, [first, head) and [tail, last), gets an attribute; between
+        # them, those inside which Pango breaks the whole text.
+        first, last = bisect_right(self.span_ends, start), bisect_left(self.span_starts, end)
+        head, tail = first, last
+        if start > 0 and (run := self._run_containing(start)) is not None:
+            head = bisect_left(self.span_starts, run[1])
+        if end < len(text) and (run := self._run_containing(end - 1)) is not None:
+            tail = bisect_right(self.span_ends, run[0])
+        if head < tail:
+            needed = self.needed
+            middle = needed[bisect_left(needed, head) : bisect_left(needed, tail)]
+            indices = [*range(first, head), *middle, *range(tail, last)]
+        else:
+            indices = range(first, last)
+        piece_bytes = len(text[:start].encode())
+        result = []
+        for index in indices:
             span_start, span_end = spans[index]
-            span_start, span_end = max(span_start, start), min(span_end, end)
-            if span_end - span_start > 1 and (
-                self.pango_breaks_inside[index] or span_start < first_run_end or span_end > last_run_start
-            ):
-                start_bytes = done_bytes + len(text[done:span_start].encode())
-                end_bytes = start_bytes + len(text[span_start:span_end].encode())
-                result.append((start_bytes, end_bytes))
-                done, done_bytes = span_end, end_bytes
-            index += 1
+            start_bytes, end_bytes = span_bytes[index]
+            if span_start < start:
+                start_bytes += len(text[span_start:start].encode())
+                span_start = start
+            if span_end > end:
+                end_bytes -= len(text[end:span_end].encode())
+                span_end = end
+            if span_end - span_start > 1:
+                result.append((start_bytes - piece_bytes, end_bytes - piece_bytes))
         ranges = self.pieces[key] = tuple(result)
         return ranges
 
@@ -270,8 +306,9 @@ def set_text(self, text, justify=False):
         pango.pango_layout_set_attributes(self.layout, self.weasyprint_attributes)
         self.weasyprint_attributes = None
     _set_text(self, text, justify)
-    # set_text may have changed the text.
-    if not THAI.search(self.text):
+    # set_text may have changed the text. A layout of unlimited width (a line being
+    # measured or drawn, once broken) never breaks: it needs no attribute.
+    if not THAI.search(self.text) or pango.pango_layout_get_width(self.layout) == -1:
         return
     ranges = paragraph_ranges(self.text, self.style["lang"])
     if ranges is None:
