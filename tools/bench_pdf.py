@@ -219,9 +219,6 @@ def clear_text_caches():
         from reports.printing import thai_breaks
     except ImportError:
         return
-    if hasattr(thai_breaks, "cache_clear"):
-        thai_breaks.cache_clear()
-        return
     for cached in ("_cached_unbreakable_spans", "_cached_pango_ranges"):
         if hasattr(thai_breaks, cached):
             getattr(thai_breaks, cached).cache_clear()

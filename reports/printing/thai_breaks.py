@@ -14,12 +14,9 @@ it never ends a line.
 Only stretches that need it get an attribute: attributes on every word cost
 about 7% of a sheet's render, while comparing with Pango's own breaks first
 costs about 10% the first time a text is laid out (ICU and Pango's break
-analysis) and about 1% once cached (tools/bench_linebreaks.py). WeasyPrint lays
-a paragraph out line by line, each time from the text left over: a paragraph
-is analysed once, as a whole, and each piece laid out gets its ranges cut from
-it (``Paragraph``; ``install`` wraps ``split_first_line`` to know the paragraph),
-which reads each character once instead of two or three times. Results are
-cached per paragraph and per text: sheets are rendered again.
+analysis) and about 1% once cached (tools/bench_linebreaks.py). Results are
+cached per text: WeasyPrint lays out the same pieces of a paragraph several
+times, and sheets are rendered again.
 
 Nothing is inserted into the text (no zero-width spaces or word joiners), so
 what extractors read from the PDF, and the /ActualText of actual_text.py, stay
@@ -27,14 +24,12 @@ exactly the text as written. The screen page is not concerned: browsers already
 break with ICU.
 
 WeasyPrint has no public hook for this; ``install()`` wraps two methods of its
-``Layout``, its ``get_log_attrs`` and ``split_first_line`` (WeasyPrint 70, Pango >= 1.44).
+``Layout`` and its ``get_log_attrs`` (WeasyPrint 70, Pango >= 1.44).
 """
 
 import hashlib
-import importlib
 import re
 import threading
-from bisect import bisect_left, bisect_right
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -43,7 +38,6 @@ from weasyprint.text import line_break
 from weasyprint.text.ffi import ffi, pango
 
 THAI = re.compile("[\u0e00-\u0e7f]")
-THAI_RUN = re.compile("[\u0e00-\u0e7f]+")
 # A list number as a stretch of its own: "4." or "2) " at the start of a stretch
 # (ICU keeps "4.อยู่" together already, but breaks after "4. ").
 LIST_NUMBER = re.compile(r"\d{1,3}[.)] ?")
@@ -65,9 +59,6 @@ _local = threading.local()
 _setup = line_break.Layout.setup
 _set_text = line_break.Layout.set_text
 _get_log_attrs = line_break.get_log_attrs
-_split_first_line = line_break.split_first_line
-# The modules that imported split_first_line by name (WeasyPrint 70).
-SPLITTING_MODULES = ("weasyprint.text.line_break", "weasyprint.layout.inline", "weasyprint.layout.preferred")
 
 
 def _line_iterator():
@@ -165,135 +156,6 @@ def pango_ranges(text: str, lang) -> Spans:
     return _cached_pango_ranges(text, lang) if len(text) <= CACHED_LENGTH else _pango_ranges(text, lang)
 
 
-class Paragraph:
-    """A text box's text as WeasyPrint splits it into lines, analysed once.
-
-    WeasyPrint lays each line out from the text left over ("a line and a bit", then
-    that line alone), so a paragraph's characters went through ICU and Pango's break
-    analysis two or three times over, as new texts, on a sheet's first print. Here
-    the whole text is analysed once, and the ranges of each piece laid out are cut
-    from it. What a piece's own analysis could see differently, its first and last
-    runs of Thai (cut off where the piece starts or ends inside the paragraph: libthai
-    segments each run of Thai letters on its own, ICU's words come from the whole
-    text), gets an attribute over every span, whatever Pango would do.
-    """
-
-    __slots__ = (
-        "text",
-        "spans",
-        "span_starts",
-        "span_ends",
-        "span_bytes",
-        "needed",
-        "runs",
-        "run_ends",
-        "pieces",
-    )
-
-    def __init__(self, text: str, lang):
-        self.text = text
-        spans = self.spans = (
-            unbreakable_spans(text) if len(text) <= CACHED_LENGTH else _unbreakable_spans(text)
-        )
-        self.span_starts = [start for start, _end in spans]
-        self.span_ends = [end for _start, end in spans]
-        # Where each span starts and ends in UTF-8 bytes, as Pango counts.
-        self.span_bytes, done, done_bytes = [], 0, 0
-        for start, end in spans:
-            start_bytes = done_bytes + len(text[done:start].encode())
-            end_bytes = start_bytes + len(text[start:end].encode())
-            self.span_bytes.append((start_bytes, end_bytes))
-            done, done_bytes = end, end_bytes
-        # The spans inside which Pango, left alone with the whole text, would break.
-        breaks = pango_line_breaks(text, lang) if spans else b""
-        self.needed = [
-            index for index, (start, end) in enumerate(spans) if breaks.find(1, start + 1, end) >= 0
-        ]
-        self.runs = [match.span() for match in THAI_RUN.finditer(text)]
-        self.run_ends = [end for _start, end in self.runs]
-        self.pieces = {}
-
-    def _run_containing(self, position: int) -> tuple[int, int] | None:
-        index = bisect_right(self.run_ends, position)
-        if index < len(self.runs) and self.runs[index][0] <= position:
-            return self.runs[index]
-        return None
-
-    def ranges(self, start: int, end: int) -> Spans:
-        """UTF-8 byte ranges, within ``text[start:end]``, of its unbreakable spans inside
-        which Pango would break (or could, near where the piece is cut)."""
-        key = (start, end)
-        ranges = self.pieces.get(key)
-        if ranges is not None:
-            return ranges
-        text, spans, span_bytes = self.text, self.spans, self.span_bytes
-        # The spans of the piece: [first, last). Pango's analysis of the piece may
-        # differ in its first and last runs of Thai where the piece cuts them: every
-        # span there, [first, head) and [tail, last), gets an attribute; between
-        # them, those inside which Pango breaks the whole text.
-        first, last = bisect_right(self.span_ends, start), bisect_left(self.span_starts, end)
-        head, tail = first, last
-        if start > 0 and (run := self._run_containing(start)) is not None:
-            head = bisect_left(self.span_starts, run[1])
-        if end < len(text) and (run := self._run_containing(end - 1)) is not None:
-            tail = bisect_right(self.span_ends, run[0])
-        if head < tail:
-            needed = self.needed
-            middle = needed[bisect_left(needed, head) : bisect_left(needed, tail)]
-            indices = [*range(first, head), *middle, *range(tail, last)]
-        else:
-            indices = range(first, last)
-        piece_bytes = len(text[:start].encode())
-        result = []
-        for index in indices:
-            span_start, span_end = spans[index]
-            start_bytes, end_bytes = span_bytes[index]
-            if span_start < start:
-                start_bytes += len(text[span_start:start].encode())
-                span_start = start
-            if span_end > end:
-                end_bytes -= len(text[end:span_end].encode())
-                span_end = end
-            if span_end - span_start > 1:
-                result.append((start_bytes - piece_bytes, end_bytes - piece_bytes))
-        ranges = self.pieces[key] = tuple(result)
-        return ranges
-
-
-_cached_paragraph = lru_cache(maxsize=2048)(Paragraph)
-
-
-def paragraph_ranges(text: str, lang) -> Spans | None:
-    """The ranges of ``text`` cut from the paragraph being split into lines (the text
-    ``split_first_line`` was given, of which ``text`` is the head), or None outside one."""
-    within = getattr(_local, "within", None)
-    if within is None or not within.startswith(text):
-        return None
-    paragraph = getattr(_local, "paragraph", None)
-    if paragraph is None or paragraph[1] != lang or not paragraph[0].text.endswith(within):
-        paragraph = _local.paragraph = (_cached_paragraph(within, lang), lang)
-    offset = len(paragraph[0].text) - len(within)
-    return paragraph[0].ranges(offset, offset + len(text))
-
-
-def split_first_line(text, *args, **kwargs):
-    """WeasyPrint's ``split_first_line``, its layouts' texts known as pieces of ``text``."""
-    previous = getattr(_local, "within", None)
-    _local.within = text
-    try:
-        return _split_first_line(text, *args, **kwargs)
-    finally:
-        _local.within = previous
-
-
-def cache_clear() -> None:
-    """Forget every text analysed (as a process that never laid them out)."""
-    _cached_unbreakable_spans.cache_clear()
-    _cached_pango_ranges.cache_clear()
-    _cached_paragraph.cache_clear()
-    _local.__dict__.pop("paragraph", None)
-
-
 def setup(self, style):
     _setup(self, style)
     self.weasyprint_attributes = None
@@ -306,13 +168,11 @@ def set_text(self, text, justify=False):
         pango.pango_layout_set_attributes(self.layout, self.weasyprint_attributes)
         self.weasyprint_attributes = None
     _set_text(self, text, justify)
-    # set_text may have changed the text. A layout of unlimited width (a line being
-    # measured or drawn, once broken) never breaks: it needs no attribute.
-    if not THAI.search(self.text) or pango.pango_layout_get_width(self.layout) == -1:
+    if pango.pango_layout_get_width(self.layout) == -1:
+        # A layout of unlimited width (a line measured, or drawn once broken) never
+        # breaks: it needs no attribute, and its text no analysis.
         return
-    ranges = paragraph_ranges(self.text, self.style["lang"])
-    if ranges is None:
-        ranges = pango_ranges(self.text, self.style["lang"])
+    ranges = pango_ranges(self.text, self.style["lang"])  # set_text may have changed the text
     if not ranges:
         return
     current = pango.pango_layout_get_attributes(self.layout)
@@ -352,5 +212,3 @@ def install():
     line_break.Layout.setup = setup
     line_break.Layout.set_text = set_text
     line_break.get_log_attrs = get_log_attrs
-    for name in SPLITTING_MODULES:
-        importlib.import_module(name).split_first_line = split_first_line

@@ -14,14 +14,17 @@ import shutil
 import subprocess
 
 import icu
-import lxml.html
 import pikepdf
 import pytest
 from django.urls import reverse
 from django.utils.translation import override
 from pypdf import PdfReader
 from weasyprint import HTML
+from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.formatting_structure import boxes
+from weasyprint.svg.text import Style
+from weasyprint.text import line_break
+from weasyprint.text.ffi import pango
 
 from indicators.models import Indicator
 from reports.demo.generate import generate
@@ -164,73 +167,6 @@ def test_breaks_between_words_stay_allowed():
     assert thai_breaks.unbreakable_spans("Best Service (Reengineering) 2560") == ()
 
 
-# A paragraph analysed once, its pieces cut from it (thai_breaks.Paragraph).
-
-PARAGRAPHS = [
-    "ประธานชุมชนวัดประดิษฐารามยื่นคำร้องขอให้ผู้รับจ้างดำเนินการตามสัญญา 2.ชุมชนประสานมิตร "
-    "3.ชุมชนศรีภูมิ โครงการสหวิทยาการระดับบัณฑิตศึกษาและผู้มีส่วนเกี่ยวข้องโดยตรงและโดยอ้อม"
-    "ตรวจรับผลการดำเนินงานของผู้รับจ้างและตรวจรับงานงวดสุดท้ายเมื่อวันที่ 28 มีนาคม 2560 4.อยู่ระหว่างกำหนดวัน",
-    "\U0001f600 ผู้รับจ้างประชาสัมพันธ์รณรงค์สร้างจิตสำนึก Best Service (Reengineering) 2560 วัดประดิษฐาราม",
-]
-
-
-def protected_characters(text: str, byte_ranges) -> set[int]:
-    """Character positions of ``text`` strictly inside the UTF-8 byte ranges."""
-    offsets = [len(text[:index].encode()) for index in range(len(text) + 1)]
-    return {
-        index
-        for index, offset in enumerate(offsets)
-        if any(start < offset < end for start, end in byte_ranges)
-    }
-
-
-@pytest.mark.parametrize("text", PARAGRAPHS)
-def test_a_whole_paragraph_gets_the_ranges_of_its_own_analysis(text):
-    assert thai_breaks.Paragraph(text, "th").ranges(0, len(text)) == thai_breaks._pango_ranges(text, "th")
-
-
-@pytest.mark.parametrize("text", PARAGRAPHS)
-def test_a_piece_cut_from_a_paragraph_breaks_only_where_the_paragraph_may(text):
-    """Every piece WeasyPrint could lay out (from a break opportunity, a line and a bit
-    long, or to the end): wherever Pango, laying out the piece alone, would break inside
-    one of the paragraph's words, the piece's ranges forbid it."""
-    paragraph = thai_breaks.Paragraph(text, "th")
-    spans = thai_breaks.unbreakable_spans(text)
-    pieces = 0
-    for start in thai_breaks.break_opportunities(text)[:-1]:
-        for length in (25, 60, 120, 182, len(text)):
-            end = min(start + length, len(text))
-            piece = text[start:end]
-            pango_breaks = thai_breaks.pango_line_breaks(piece, "th")
-            protected = protected_characters(piece, paragraph.ranges(start, end))
-            for span_start, span_end in spans:
-                for position in range(max(span_start, start) + 1, min(span_end, end)):
-                    if pango_breaks[position - start]:
-                        assert position - start in protected, (piece, position - start)
-            pieces += 1
-    assert pieces > 50
-
-
-def test_a_sheet_s_paragraphs_are_analysed_once(seeded, monkeypatch):
-    """On a first print, Pango's break analysis reads no more characters than the sheet
-    has (WeasyPrint lays each line out from the text left over: each character two or
-    three times over)."""
-    html = sheet_html(seeded)
-    thai_breaks.cache_clear()
-    analysed = []
-    pango_line_breaks = thai_breaks.pango_line_breaks
-
-    def counting(text, lang):
-        analysed.append(text)
-        return pango_line_breaks(text, lang)
-
-    monkeypatch.setattr(thai_breaks, "pango_line_breaks", counting)
-    render(html)
-    body = lxml.html.fromstring(html.encode()).body
-    sheet_text = collapse("".join(body.itertext()))
-    assert 5000 < sum(map(len, analysed)) <= len(sheet_text)
-
-
 def test_positions_count_characters_outside_the_bmp():
     text = "\U0001f600 ผู้รับจ้าง"
     assert inside_a_span(text, len("\U0001f600 ผู้"))
@@ -303,3 +239,22 @@ def test_sheets_rendered_with_other_line_breaks_are_not_reused(monkeypatch):
         assert assets_version() != before
     finally:
         assets_version.cache_clear()
+
+
+def test_only_a_layout_that_may_break_gets_break_attributes():
+    """A layout of unlimited width (a line measured, or drawn once broken) never breaks a
+    line: its text is not analysed and gets no attribute; given a width, it gets them."""
+    style = Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = font_configuration()
+    style["font_family"] = ["Sarabun KPI"]
+    style["font_size"] = 12
+    style["lang"] = "th"
+    text = "ประธานชุมชนวัดประดิษฐารามยื่นคำร้อง"  # libthai breaks วัดประ|ดิษฐาราม
+    unlimited = line_break.Layout(style)
+    unlimited.set_text(text)
+    assert unlimited.weasyprint_attributes is None
+    limited = line_break.Layout(style)
+    pango.pango_layout_set_width(limited.layout, 60 * 1024)
+    limited.set_text(text)
+    assert limited.weasyprint_attributes is not None  # our list, with the break attribute, is on it
