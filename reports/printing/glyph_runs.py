@@ -27,6 +27,8 @@ from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 GLYPH_INFO = struct.Struct("=Iiii4x")
 PANGO_GLYPH_EMPTY = pango.PANGO_GLYPH_EMPTY
 PANGO_GLYPH_UNKNOWN_FLAG = pango.PANGO_GLYPH_UNKNOWN_FLAG
+# Pango before 1.48.2 gives fonts the wrong size (https://gitlab.gnome.org/GNOME/pango/-/issues/530).
+OLD_PANGO_FONTS = pango.pango_version() < 14802
 
 # What Pango takes for the end of a paragraph (pango_find_paragraph_boundary).
 PARAGRAPH_SEPARATORS = re.compile("[\n\r\u2029]")
@@ -65,7 +67,6 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
         # Emojis: WeasyPrint's own code draws them (fonts added twice are added once).
         return _weasyprint_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
 
-    old_pango_fonts = pango.pango_version() < 14802
     stream.set_text_matrix(*matrix.values)
     previous_pango_font = None
     string = ""
@@ -75,8 +76,7 @@ def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
         num_glyphs = glyph_string.num_glyphs
         item = glyph_item.item
         pango_font = item.analysis.font
-        if old_pango_fonts:
-            # Workaround for https://gitlab.gnome.org/GNOME/pango/-/issues/530.
+        if OLD_PANGO_FONTS:
             font_size = textbox.style["font_size"]
         if pango_font != previous_pango_font:
             previous_pango_font = pango_font
