@@ -69,4 +69,9 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
         document = HTML(string=html, base_url=STATIC_DIR_URI, url_fetcher=StaticOnlyFetcher()).render(
             font_config=font_configuration()
         )
-        return document.write_pdf(), len(document.pages)
+        result = document.write_pdf(), len(document.pages)
+        # Dropped before the collector resumes: its first pass then frees the render's
+        # cycles instead of walking the whole live document only to keep it one generation
+        # older, to be walked again once it is garbage.
+        del document
+    return result

@@ -4,6 +4,7 @@
 import gc
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -116,3 +117,34 @@ def test_a_render_runs_with_the_collector_paused(monkeypatch):
     assert pdf.startswith(b"%PDF") and pages == 1
     assert during == [False]
     assert gc.isenabled()
+
+
+def test_the_document_is_gone_when_the_collector_resumes(monkeypatch):
+    """The collector's first pass after a render frees the render's cycles; were the
+    document still alive then, that pass would walk all of it only to keep it, and the
+    next older generation's pass would walk it again."""
+    html_class = render.HTML
+    documents = []
+    alive_at_collections = []
+
+    class Recording(html_class):
+        def render(self, *args, **kwargs):
+            document = super().render(*args, **kwargs)
+            documents.append(weakref.ref(document))
+            return document
+
+    def record(phase, info):
+        if phase == "start" and documents:
+            alive_at_collections.append(documents[0]() is not None)
+
+    monkeypatch.setattr(render, "HTML", Recording)
+    gc.callbacks.append(record)
+    try:
+        # A sheet allocates far more than a collection's threshold (700 objects).
+        pdf, pages = render.html_to_pdf(TINY_HTML.replace("ทดสอบ test", "ทดสอบ test " * 400))
+        gc.collect(0)
+    finally:
+        gc.callbacks.remove(record)
+    assert pdf.startswith(b"%PDF") and pages >= 1
+    assert alive_at_collections, "no collection after the render"
+    assert alive_at_collections[0] is False
